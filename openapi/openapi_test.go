@@ -1,0 +1,207 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/generated/common"
+	"github.com/d24go/d24/generated/deposits"
+	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/openapi"
+)
+
+// exampleKind says where an example of the reference pages belongs: which
+// schema of which document it must satisfy, and which generated type it must
+// decode into.
+type exampleKind struct {
+	doc    string
+	schema func(*openapi3.T) *openapi3.SchemaRef
+	target func() any
+}
+
+func requestSchema(path, method string) func(*openapi3.T) *openapi3.SchemaRef {
+	return func(doc *openapi3.T) *openapi3.SchemaRef {
+		return doc.Paths.Find(path).GetOperation(method).RequestBody.Value.Content.Get("application/json").Schema
+	}
+}
+
+func responseSchema(path, method string, status int) func(*openapi3.T) *openapi3.SchemaRef {
+	return func(doc *openapi3.T) *openapi3.SchemaRef {
+		return doc.Paths.Find(path).GetOperation(method).Responses.Status(status).Value.Content.Get("application/json").Schema
+	}
+}
+
+var exampleKinds = map[string]exampleKind{
+	"card-deposit-request":  {openapi.PCI, requestSchema("/v3/deposits", "POST"), func() any { return new(pci.CardDepositRequest) }},
+	"card-deposit-response": {openapi.PCI, responseSchema("/v3/deposits", "POST", 200), func() any { return new(pci.CardDepositResponse) }},
+	"deposit-request":       {openapi.Deposits, requestSchema("/v3/deposits", "POST"), func() any { return new(deposits.DepositRequest) }},
+	"deposit-response":      {openapi.Deposits, responseSchema("/v3/deposits", "POST", 200), func() any { return new(deposits.DepositResponse) }},
+	"deposit-status":        {openapi.Deposits, responseSchema("/v3/deposits/{deposit_id}", "GET", 200), func() any { return new(deposits.DepositStatus) }},
+	"error":                 {openapi.PCI, responseSchema("/v3/deposits", "POST", 400), func() any { return new(common.Error) }},
+	"notification": {openapi.Deposits, func(doc *openapi3.T) *openapi3.SchemaRef {
+		return doc.Components.Schemas["DepositNotification"]
+	}, func() any { return new(deposits.DepositNotification) }},
+}
+
+func loadDocs(t testing.TB) map[string]*openapi3.T {
+	t.Helper()
+	docs := map[string]*openapi3.T{}
+	for _, name := range []string{openapi.PCI, openapi.Deposits} {
+		doc, err := openapi.Load(name)
+		if err != nil {
+			t.Fatalf("Load(%s): %v", name, err)
+		}
+		docs[name] = doc
+	}
+	return docs
+}
+
+func TestDocumentsAreValid(t *testing.T) {
+	for name, doc := range loadDocs(t) {
+		if err := doc.Validate(t.Context()); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if len(doc.Servers) != 4 {
+			t.Errorf("%s: want staging and production servers of both brands, got %d", name, len(doc.Servers))
+		}
+	}
+	if _, err := openapi.Load("nope.yaml"); err == nil {
+		t.Error("Load of an unknown document succeeded")
+	}
+}
+
+// Every example of the reference pages validates against its schema and decodes
+// into its generated type, with no field the schema does not know.
+func TestReferenceExamples(t *testing.T) {
+	docs := loadDocs(t)
+	files, err := filepath.Glob("testdata/examples/*.json")
+	if err != nil || len(files) < 25 {
+		t.Fatalf("want every reference example in testdata/examples, found %d (%v)", len(files), err)
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			kind, ok := exampleKinds[strings.SplitN(name, "--", 2)[0]]
+			if !ok {
+				t.Fatalf("no kind for %s", name)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := docs[kind.doc]
+			var value any
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if err := dec.Decode(&value); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			opts := append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
+			if err := kind.schema(doc).Value.VisitJSON(value, opts...); err != nil {
+				t.Errorf("does not validate against its schema: %v", err)
+			}
+			strict := json.NewDecoder(bytes.NewReader(data))
+			strict.DisallowUnknownFields()
+			if err := strict.Decode(kind.target()); err != nil {
+				t.Errorf("does not decode into its generated type: %v", err)
+			}
+		})
+	}
+}
+
+// The examples the pages print as something other than JSON stay unparseable,
+// so the -fixed copies are the only ones changed.
+func TestExamplesThatAreNotJSON(t *testing.T) {
+	files, _ := filepath.Glob("testdata/examples/*.notjson")
+	if len(files) != 2 {
+		t.Fatalf("want 2 .notjson examples, got %d", len(files))
+	}
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		if json.Valid(data) {
+			t.Errorf("%s is valid JSON; move it to .json", file)
+		}
+		if _, err := os.Stat(strings.TrimSuffix(file, ".notjson") + "-fixed.json"); err != nil {
+			t.Errorf("%s has no -fixed.json copy", file)
+		}
+	}
+}
+
+func validate(t *testing.T, doc *openapi3.T, schema *openapi3.SchemaRef, body string) error {
+	t.Helper()
+	var value any
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		t.Fatal(err)
+	}
+	return schema.Value.VisitJSON(value, doc.GetSchemaValidationOptions()...)
+}
+
+// The documents carry the rules: each of these bodies breaks exactly one.
+func TestRequestRules(t *testing.T) {
+	docs := loadDocs(t)
+	card := `"credit_card":{"card_number":"4111111111111111","cvv":"123","expiration_month":"10","expiration_year":"99","holder_name":"J S"}`
+	payer := `"payer":{"document":"84932568207","document_type":"CPF","email":"j@example.com","first_name":"J","last_name":"S"}`
+	base := `"invoice_id":"inv-1","country":"BR","currency":"BRL","client_ip":"123.123.123.123",` + payer
+	cardReq := requestSchema("/v3/deposits", "POST")(docs[openapi.PCI])
+	depReq := requestSchema("/v3/deposits", "POST")(docs[openapi.Deposits])
+	cases := []struct {
+		name  string
+		doc   string
+		body  string
+		valid bool
+	}{
+		{"valid card deposit", openapi.PCI, `{` + base + `,"amount":10.5,` + card + `}`, true},
+		{"valid card token", openapi.PCI, `{` + base + `,"amount":10.5,"card_token":"tok"}`, true},
+		{"D24 test card failing Luhn", openapi.PCI, `{` + base + `,"amount":1,` + strings.Replace(card, "4111111111111111", "4000000000000060", 1) + `}`, true},
+		{"one-digit month from the endpoint page", openapi.PCI, `{` + base + `,"amount":1,` + strings.Replace(card, `"10"`, `"5"`, 1) + `}`, true},
+		{"third decimal", openapi.PCI, `{` + base + `,"amount":10.005,` + card + `}`, false},
+		{"third decimal in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"10.005"}`, false},
+		{"zero amount", openapi.PCI, `{` + base + `,"amount":0,` + card + `}`, false},
+		{"no card at all", openapi.PCI, `{` + base + `,"amount":1}`, false},
+		{"card and token together", openapi.PCI, `{` + base + `,"amount":1,"card_token":"t",` + card + `}`, false},
+		{"Luhn failure", openapi.PCI, `{` + base + `,"amount":1,` + strings.Replace(card, "4111111111111111", "4111111111111112", 1) + `}`, false},
+		{"month 13", openapi.PCI, `{` + base + `,"amount":1,` + strings.Replace(card, `"10"`, `"13"`, 1) + `}`, false},
+		{"installments 0", openapi.PCI, `{` + base + `,"amount":1,"installments":0,` + card + `}`, false},
+		{"installments 13", openapi.PCI, `{` + base + `,"amount":1,"installments":13,` + card + `}`, false},
+		{"invalid IP", openapi.PCI, `{` + strings.Replace(base, "123.123.123.123", "999.1.1.1", 1) + `,"amount":1,` + card + `}`, false},
+		{"invalid email", openapi.PCI, `{` + strings.Replace(base, "j@example.com", "not-an-email", 1) + `,"amount":1,` + card + `}`, false},
+		{"card payer without last_name", openapi.PCI, `{` + strings.Replace(base, `,"last_name":"S"`, "", 1) + `,"amount":1,` + card + `}`, false},
+		{"deposit payer without names (HOSTED)", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":1,"payer":{"email":"j@example.com"}}`, true},
+		{"invoice_id with a space", openapi.Deposits, `{"invoice_id":"a b","country":"BR","amount":1}`, false},
+		{"notification_url over http", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":1,"notification_url":"http://x.example"}`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			schema := cardReq
+			if c.doc == openapi.Deposits {
+				schema = depReq
+			}
+			err := validate(t, docs[c.doc], schema, c.body)
+			if c.valid && err != nil {
+				t.Errorf("want valid, got %v", err)
+			}
+			if err != nil {
+				t.Logf("%v", err)
+			}
+			if !c.valid && err == nil {
+				t.Error("want a validation error, got none")
+			}
+		})
+	}
+}
+
+func TestLuhn(t *testing.T) {
+	for number, ok := range map[string]bool{"4111111111111111": true, "378282246310005": true, "4111111111111112": false, "": false, "4111-1111": false} {
+		if got := openapi.Luhn(number) == nil; got != ok {
+			t.Errorf("Luhn(%q) = %v, want %v", number, got, ok)
+		}
+	}
+}
