@@ -1,0 +1,48 @@
+package middleware
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// callState is what the layers of one logical call share through its context;
+// the outermost layer that needs it creates it.
+type callState struct {
+	eligible  bool       // Retry: repeating the request cannot charge twice
+	attempt   int        // Retry: 0 for the first attempt
+	span      trace.Span // CallTracing: the call span
+	namedByOp bool       // CallTracing: WithOperation named the span
+	route     string     // Validator: the matched route template
+}
+
+type callStateKey struct{}
+
+// stateFrom returns the call's state, creating it in a derived context if no
+// outer layer did.
+func stateFrom(ctx context.Context) (*callState, context.Context) {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		return s, ctx
+	}
+	s := &callState{}
+	return s, context.WithValue(ctx, callStateKey{}, s)
+}
+
+// named records the operation the Validator recognised: the call span takes its
+// ID as name unless WithOperation gave one, and attempt spans take the route.
+func (s *callState) named(operation, route string) {
+	s.route = route
+	if s.span != nil && !s.namedByOp {
+		s.span.SetName(operation)
+		s.span.SetAttributes(AttrD24Operation.String(operation))
+	}
+}
+
+// Attempt returns which attempt of its call a request is: 0 for the first, 1
+// for the first retry, and so on. It is 0 outside a Retry.
+func Attempt(ctx context.Context) int {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		return s.attempt
+	}
+	return 0
+}

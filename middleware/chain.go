@@ -1,0 +1,104 @@
+package middleware
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Option configures NewChain.
+type Option func(*chainConfig)
+
+type chainConfig struct {
+	transport http.RoundTripper
+	doc       *openapi3.T
+	retry     RetryPolicy
+	keyFunc   KeyFunc
+	tracing   []TracingOption
+	clock     func() time.Time
+	noTracing bool
+}
+
+// WithTransport sets the RoundTripper that finally sends each attempt
+// (http.DefaultTransport by default).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *chainConfig) { c.transport = rt }
+}
+
+// WithDocument turns on request validation against doc (see Validator).
+func WithDocument(doc *openapi3.T) Option {
+	return func(c *chainConfig) { c.doc = doc }
+}
+
+// WithRetryPolicy sets the retry policy (DefaultRetryPolicy by default).
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *chainConfig) { c.retry = p }
+}
+
+// WithIdempotencyKeyFunc derives idempotency keys from requests (for example
+// KeyFromJSONField("invoice_id")) instead of choosing random ones.
+func WithIdempotencyKeyFunc(f KeyFunc) Option {
+	return func(c *chainConfig) { c.keyFunc = f }
+}
+
+// WithTracing passes options to both tracing middlewares, for example
+// WithTracerProvider(tp) or WithPropagation(propagation.TraceContext{}).
+func WithTracing(opts ...TracingOption) Option {
+	return func(c *chainConfig) { c.tracing = append(c.tracing, opts...) }
+}
+
+// WithoutTracing leaves both span middlewares out of the chain.
+func WithoutTracing() Option {
+	return func(c *chainConfig) { c.noTracing = true }
+}
+
+// WithChainClock sets the clock used for X-Date and card expiry checks.
+func WithChainClock(now func() time.Time) Option {
+	return func(c *chainConfig) { c.clock = now }
+}
+
+// NewChain builds D24's middleware chain for the merchant's login and secret
+// key, outermost first:
+//
+//	call span -> validation -> idempotency -> retry -> attempt span -> signer -> transport
+//
+// Validation is on when WithDocument gives a document. To use it under any
+// oapi-codegen client:
+//
+//	rt, err := middleware.NewChain(login, secret, middleware.WithDocument(openapi.MustLoad(openapi.PCI)))
+//	client, err := pci.NewClient(baseURL, pci.WithHTTPClient(&http.Client{
+//		Transport:     rt,
+//		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+//	}))
+func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
+	c := chainConfig{}
+	for _, o := range opts {
+		o(&c)
+	}
+	var signerOpts []SignerOption
+	var validatorOpts []ValidatorOption
+	if c.clock != nil {
+		signerOpts = append(signerOpts, WithClock(c.clock))
+		validatorOpts = append(validatorOpts, WithValidationClock(c.clock))
+	}
+	signer, err := NewSigner(login, secret, c.transport, signerOpts...)
+	if err != nil {
+		return nil, err
+	}
+	var rt http.RoundTripper = signer
+	if !c.noTracing {
+		rt = NewAttemptTracing(rt, c.tracing...)
+	}
+	rt = NewRetry(rt, c.retry)
+	rt = NewIdempotency(rt, c.keyFunc)
+	if c.doc != nil {
+		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {
+			return nil, err
+		}
+	}
+	if !c.noTracing {
+		rt = NewCallTracing(rt, c.tracing...)
+	}
+	return rt, nil
+}

@@ -1,0 +1,18 @@
+// Package middleware holds the http.RoundTrippers that a call to D24 needs beyond
+// a plain HTTP request: request validation against an OpenAPI document,
+// idempotency keys, payments-safe retries, OpenTelemetry tracing and D24's HMAC
+// request signature.
+//
+// Each works alone around any http.RoundTripper, so it can serve any
+// http.Client or any oapi-codegen client, not only this module's. NewChain puts
+// them together in the one order that keeps their promises (outermost first):
+//
+//	call span -> validation -> idempotency -> retry -> attempt span -> signer -> transport
+//
+// A key chosen inside the retry loop would differ per attempt and defeat
+// deduplication; a signature made outside it would go stale; validation outside
+// it runs once.
+//
+// The package knows nothing of D24's generated types: it takes what it needs
+// (credentials, an OpenAPI document) as arguments.
+package middleware

@@ -1,0 +1,111 @@
+package middleware
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// HeaderIdempotencyKey is the header D24 deduplicates POST requests by.
+const HeaderIdempotencyKey = "X-Idempotency-Key"
+
+// ErrBlankIdempotencyKey is returned for a request whose X-Idempotency-Key is
+// present but blank: D24 would answer it with 105 EMPTY_HEADER_VALUE.
+var ErrBlankIdempotencyKey = errors.New("d24 middleware: X-Idempotency-Key is blank; omit it or give a key")
+
+// KeyFunc derives an idempotency key from a request and its body, so that the
+// same deposit sent again (by a restarted process or another replica) carries
+// the same key. An empty key with a nil error falls back to a random one.
+type KeyFunc func(req *http.Request, body []byte) (string, error)
+
+// NewIdempotencyKey returns a random 128-bit key as 32 lowercase hex digits.
+func NewIdempotencyKey() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// KeyFromJSONField returns a KeyFunc that derives the key from a top-level
+// string field of the JSON body (for D24, "invoice_id"), the host and the
+// path: the same invoice sent to the same endpoint always gets the same key,
+// and D24 refuses a different body under it (104) instead of charging twice.
+// A body without the field gets a random key.
+func KeyFromJSONField(field string) KeyFunc {
+	return func(req *http.Request, body []byte) (string, error) {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err != nil {
+			return "", nil
+		}
+		var value string
+		if raw, ok := fields[field]; !ok || json.Unmarshal(raw, &value) != nil || value == "" {
+			return "", nil
+		}
+		sum := sha256.Sum256([]byte(req.URL.Host + "\x00" + req.URL.Path + "\x00" + field + "\x00" + value))
+		return hex.EncodeToString(sum[:16]), nil
+	}
+}
+
+// Idempotency gives every POST an X-Idempotency-Key chosen once per call, so
+// that every retry of that call (inside it, NewChain puts the retry loop) sends
+// the same key. A caller's own key is kept; GET and other methods are left alone.
+type Idempotency struct {
+	next    http.RoundTripper
+	keyFunc KeyFunc
+}
+
+// NewIdempotency returns the idempotency middleware around next. keyFunc may be
+// nil (random keys).
+func NewIdempotency(next http.RoundTripper, keyFunc KeyFunc) *Idempotency {
+	return &Idempotency{next: orDefault(next), keyFunc: keyFunc}
+}
+
+// RoundTrip adds the key if req needs one and has none.
+func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodPost {
+		return m.next.RoundTrip(req)
+	}
+	if v, ok := req.Header[HeaderIdempotencyKey]; ok {
+		if len(v) == 0 || strings.TrimSpace(v[0]) == "" {
+			closeBody(req)
+			return nil, ErrBlankIdempotencyKey
+		}
+		return m.next.RoundTrip(req)
+	}
+	key, err := m.key(req)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	out := req.Clone(req.Context())
+	out.Header.Set(HeaderIdempotencyKey, key)
+	return m.next.RoundTrip(out)
+}
+
+func (m *Idempotency) key(req *http.Request) (string, error) {
+	if m.keyFunc == nil || req.GetBody == nil {
+		return NewIdempotencyKey(), nil
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+	}
+	body, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+	}
+	key, err := m.keyFunc(req, body)
+	if err != nil {
+		return "", fmt.Errorf("d24 middleware: idempotency key function: %w", err)
+	}
+	if strings.TrimSpace(key) == "" {
+		return NewIdempotencyKey(), nil
+	}
+	return key, nil
+}

@@ -1,0 +1,45 @@
+package middleware
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Redaction is decided here, once, for every span attribute, log field and
+// error string the SDK writes about a request: a URL keeps its scheme, host,
+// port and path, loses any user information, and keeps query keys with their
+// values replaced by REDACTED. Headers and bodies are never recorded at all
+// (they carry the signature, the secret's HMAC and card data).
+
+// Redacted is what stands in for a removed value.
+const Redacted = "REDACTED"
+
+// RedactURL returns u as it may be recorded.
+func RedactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{Redacted}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
+
+// redactPath replaces the digits of path segments that hold only digits (deposit
+// IDs) by a placeholder, to name a span without an unbounded number of names.
+func redactPath(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}

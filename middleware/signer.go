@@ -1,0 +1,224 @@
+package middleware
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// D24's request signature headers.
+const (
+	HeaderDate          = "X-Date"
+	HeaderLogin         = "X-Login"
+	HeaderAuthorization = "Authorization"
+	// DateLayout is X-Date's layout: UTC, no fraction of a second.
+	DateLayout = "2006-01-02T15:04:05Z"
+	// codeInvalidDateRange is D24's answer to an X-Date outside its skew window.
+	codeInvalidDateRange = 103
+)
+
+// ErrMissingCredentials is returned by NewSigner for an empty login or secret key.
+var ErrMissingCredentials = errors.New("d24 middleware: login and secret key are required")
+
+// Signature returns the Authorization header value D24 expects:
+// "D24 " + lowercase hex HMAC-SHA256(secretKey, xDate + xLogin + body).
+func Signature(secretKey, xDate, xLogin string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secretKey))
+	mac.Write([]byte(xDate))
+	mac.Write([]byte(xLogin))
+	mac.Write(body)
+	return "D24 " + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Signer signs every request it sends with D24's X-Date, X-Login and
+// Authorization headers, computed per attempt over the exact body bytes. Put it
+// inside the retry loop (NewChain does) so each attempt carries a fresh date.
+//
+// When D24 answers 103 INVALID_DATE_RANGE, the Signer measures the offset
+// between its clock and the Date header of that answer, corrects every later
+// signature by it, and repeats that attempt once.
+type Signer struct {
+	login string
+	next  http.RoundTripper
+	now   func() time.Time
+	skew  atomic.Int64 // nanoseconds to add to now() so X-Date matches D24's clock
+	macs  sync.Pool
+}
+
+// SignerOption configures a Signer.
+type SignerOption func(*Signer)
+
+// WithClock sets the clock the Signer dates requests with (time.Now by default).
+func WithClock(now func() time.Time) SignerOption {
+	return func(s *Signer) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// NewSigner returns a Signer for the merchant's login (X-Login) and secret key,
+// sending through next (http.DefaultTransport if nil).
+func NewSigner(login, secret string, next http.RoundTripper, opts ...SignerOption) (*Signer, error) {
+	if login == "" || secret == "" {
+		return nil, ErrMissingCredentials
+	}
+	s := &Signer{login: login, next: orDefault(next), now: time.Now}
+	// The key lives only in this closure, so no %v of a Signer can print it.
+	key := []byte(secret)
+	s.macs.New = func() any { return hmac.New(sha256.New, key) }
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s, nil
+}
+
+// String describes the Signer without its key.
+func (s *Signer) String() string { return "middleware.Signer{login: " + s.login + ", key: [REDACTED]}" }
+
+// GoString describes the Signer without its key for %#v.
+func (s *Signer) GoString() string { return s.String() }
+
+// ClockSkew returns the correction learnt from D24's Date header (zero until a
+// 103 answer was seen).
+func (s *Signer) ClockSkew() time.Duration { return time.Duration(s.skew.Load()) }
+
+// RoundTrip signs req and sends it, repeating it once with a corrected date on
+// 103 INVALID_DATE_RANGE.
+func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
+	signed, replay, err := s.sign(req, nil, false)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	sentAt := s.now()
+	resp, err := s.next.RoundTrip(signed)
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		return resp, err
+	}
+	serverDate, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil || !isD24Code(resp, codeInvalidDateRange) {
+		return resp, nil
+	}
+	s.skew.Store(int64(serverDate.Sub(sentAt)))
+	drainAndClose(resp.Body)
+	signed, _, err = s.sign(req, replay, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.next.RoundTrip(signed)
+}
+
+// sign returns a shallow copy of req with the signature headers and a body to
+// send. The body is hashed as it streams from a second GetBody reader, without a
+// copy, and req.Body itself is sent untouched; a repeat takes a fresh reader.
+// Only a request without GetBody is read into memory, once (replay keeps those
+// bytes for a repeat).
+func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Request, []byte, error) {
+	out := req.Clone(req.Context())
+	mac := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(mac)
+	mac.Reset()
+
+	date := s.now().Add(time.Duration(s.skew.Load())).UTC().Format(DateLayout)
+	io.WriteString(mac, date)
+	io.WriteString(mac, s.login)
+
+	switch {
+	case replay != nil:
+		mac.Write(replay)
+		out.Body = io.NopCloser(bytes.NewReader(replay))
+	case req.Body == nil || req.Body == http.NoBody:
+		// A body-less GET signs the empty string.
+	case req.GetBody != nil:
+		if repeat {
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, nil, fmt.Errorf("d24 signer: rewinding the body: %w", err)
+			}
+			out.Body = b
+		}
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+		}
+		_, err = io.Copy(mac, b)
+		b.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+		}
+	default:
+		buf, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+		}
+		mac.Write(buf)
+		replay = buf
+		out.Body = io.NopCloser(bytes.NewReader(buf))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	}
+
+	var sum [sha256.Size]byte
+	var auth [4 + 2*sha256.Size]byte
+	copy(auth[:], "D24 ")
+	hex.Encode(auth[4:], mac.Sum(sum[:0]))
+
+	out.Header.Set(HeaderDate, date)
+	out.Header.Set(HeaderLogin, s.login)
+	out.Header.Set(HeaderAuthorization, string(auth[:]))
+	if out.Body != nil && out.Body != http.NoBody && out.Header.Get("Content-Type") == "" {
+		out.Header.Set("Content-Type", "application/json")
+	}
+	if replay != nil {
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(replay)), nil }
+	}
+	return out, replay, nil
+}
+
+// isD24Code reports whether resp carries D24's error body with the given code.
+// It reads at most maxErrorPeek bytes and leaves resp.Body readable from the
+// start.
+func isD24Code(resp *http.Response, code int) bool {
+	e, ok := peekD24Error(resp)
+	return ok && e.Code == code
+}
+
+// d24Error is the part of D24's error body the middleware looks at: never the
+// details, which can quote card data.
+type d24Error struct {
+	Code int    `json:"code"`
+	Type string `json:"type"`
+}
+
+const maxErrorPeek = 64 << 10
+
+// peekD24Error parses D24's error body from resp without consuming it.
+func peekD24Error(resp *http.Response) (d24Error, bool) {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return d24Error{}, false
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorPeek))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	if err != nil {
+		return d24Error{}, false
+	}
+	var e d24Error
+	if json.Unmarshal(head, &e) != nil || e.Code == 0 {
+		return d24Error{}, false
+	}
+	return e, true
+}

@@ -1,0 +1,207 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// tracerName is the instrumentation scope of the SDK's spans.
+const tracerName = "github.com/d24go/d24/middleware"
+
+// Span attributes beyond OpenTelemetry's HTTP conventions.
+const (
+	// AttrD24Operation is the operation a call span stands for (createCardDeposit).
+	AttrD24Operation = attribute.Key("d24.operation")
+	// AttrD24ErrorCode and AttrD24ErrorType carry D24's error code and type
+	// (102, INVALID_SIGNATURE) when it answers with its error body.
+	AttrD24ErrorCode = attribute.Key("d24.error.code")
+	AttrD24ErrorType = attribute.Key("d24.error.type")
+	// AttrD24Attempts is the number of attempts a call made.
+	AttrD24Attempts = attribute.Key("d24.attempts")
+)
+
+// TracingOption configures the tracing middlewares.
+type TracingOption func(*tracing)
+
+type tracing struct {
+	provider   trace.TracerProvider
+	propagator propagation.TextMapPropagator
+	tracer     trace.Tracer
+}
+
+// WithTracerProvider sets where spans go (otel.GetTracerProvider() by default).
+func WithTracerProvider(tp trace.TracerProvider) TracingOption {
+	return func(t *tracing) { t.provider = tp }
+}
+
+// WithPropagation injects the attempt span's trace context into each outgoing
+// request with p (for example propagation.TraceContext{}). Off by default: D24
+// does not use it, and a merchant may not want to tell D24 its trace IDs.
+func WithPropagation(p propagation.TextMapPropagator) TracingOption {
+	return func(t *tracing) { t.propagator = p }
+}
+
+func newTracing(opts []TracingOption) *tracing {
+	t := &tracing{}
+	for _, o := range opts {
+		o(t)
+	}
+	if t.provider == nil {
+		t.provider = otel.GetTracerProvider()
+	}
+	t.tracer = t.provider.Tracer(tracerName)
+	return t
+}
+
+// WithOperation names the operation of the calls made with ctx (for example
+// "createCardDeposit"); the call span takes it as its name.
+func WithOperation(ctx context.Context, operation string) context.Context {
+	return context.WithValue(ctx, operationKey{}, operation)
+}
+
+type operationKey struct{}
+
+func operationFrom(ctx context.Context) string {
+	op, _ := ctx.Value(operationKey{}).(string)
+	return op
+}
+
+// CallTracing records one span per logical call, whatever number of attempts
+// it takes. Put it outermost.
+type CallTracing struct {
+	next http.RoundTripper
+	t    *tracing
+}
+
+// NewCallTracing returns the call-span middleware around next.
+func NewCallTracing(next http.RoundTripper, opts ...TracingOption) *CallTracing {
+	return &CallTracing{next: orDefault(next), t: newTracing(opts)}
+}
+
+// RoundTrip records the call's span around the rest of the chain.
+func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
+	state, ctx := stateFrom(req.Context())
+	name := operationFrom(ctx)
+	state.namedByOp = name != ""
+	if name == "" {
+		name = req.Method + " " + redactPath(req.URL.Path)
+	}
+	attrs := requestAttributes(req)
+	if op := operationFrom(ctx); op != "" {
+		attrs = append(attrs, AttrD24Operation.String(op))
+	}
+	ctx, span := c.t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	defer span.End()
+	state.span = span
+	resp, err := c.next.RoundTrip(req.WithContext(ctx))
+	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
+	recordOutcome(span, resp, err)
+	return resp, err
+}
+
+// AttemptTracing records one client span per attempt, with
+// http.request.resend_count on retries. Put it inside the retry loop.
+type AttemptTracing struct {
+	next http.RoundTripper
+	t    *tracing
+}
+
+// NewAttemptTracing returns the attempt-span middleware around next.
+func NewAttemptTracing(next http.RoundTripper, opts ...TracingOption) *AttemptTracing {
+	return &AttemptTracing{next: orDefault(next), t: newTracing(opts)}
+}
+
+// RoundTrip records the attempt's span around the rest of the chain.
+func (a *AttemptTracing) RoundTrip(req *http.Request) (*http.Response, error) {
+	attrs := requestAttributes(req)
+	if n := Attempt(req.Context()); n > 0 {
+		attrs = append(attrs, semconv.HTTPRequestResendCount(n))
+	}
+	name := req.Method
+	if s, ok := req.Context().Value(callStateKey{}).(*callState); ok && s.route != "" {
+		name += " " + s.route
+		attrs = append(attrs, semconv.URLTemplate(s.route))
+	}
+	ctx, span := a.t.tracer.Start(req.Context(), name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	defer span.End()
+	req = req.WithContext(ctx)
+	if a.t.propagator != nil {
+		req = req.Clone(ctx)
+		a.t.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	}
+	resp, err := a.next.RoundTrip(req)
+	recordOutcome(span, resp, err)
+	return resp, err
+}
+
+// requestAttributes are the HTTP semantic conventions of a request, redacted.
+func requestAttributes(req *http.Request) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(req.Method), semconv.URLFull(RedactURL(req.URL)))
+	host, port := req.URL.Hostname(), req.URL.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[req.URL.Scheme]
+	}
+	attrs = append(attrs, semconv.ServerAddress(host))
+	if p, err := strconv.Atoi(port); err == nil {
+		attrs = append(attrs, semconv.ServerPort(p))
+	}
+	return attrs
+}
+
+// recordOutcome sets a span's status and outcome attributes: the status code,
+// error.type, and D24's error code and type (never its description or
+// details, which can quote card data).
+func recordOutcome(span trace.Span, resp *http.Response, err error) {
+	if err != nil {
+		kind := errorType(err)
+		span.SetAttributes(semconv.ErrorTypeKey.String(kind))
+		span.SetStatus(codes.Error, kind)
+		return
+	}
+	span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+	if resp.StatusCode < 400 {
+		return
+	}
+	status := strconv.Itoa(resp.StatusCode)
+	span.SetAttributes(semconv.ErrorTypeKey.String(status))
+	desc := "HTTP " + status
+	if e, ok := peekD24Error(resp); ok {
+		span.SetAttributes(AttrD24ErrorCode.Int(e.Code))
+		if e.Type != "" {
+			span.SetAttributes(AttrD24ErrorType.String(e.Type))
+			desc = fmt.Sprintf("%s %d %s", desc, e.Code, e.Type)
+		}
+	}
+	span.SetStatus(codes.Error, desc)
+}
+
+// errorType names an error by kind, never by message.
+func errorType(err error) string {
+	var v *ValidationError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &v):
+		return "validation"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errAttemptTimeout):
+		return "timeout"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case neverSent(err):
+		return "connection_failed"
+	}
+	return fmt.Sprintf("%T", err)
+}
