@@ -1,0 +1,188 @@
+package d24test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type hostKind int
+
+const (
+	apiHost hostKind = iota
+	cardHost
+)
+
+func (h hostKind) String() string {
+	if h == cardHost {
+		return "card"
+	}
+	return "api"
+}
+
+// maxBody is the largest request body the sandbox reads.
+const maxBody = 1 << 20
+
+// answer is a response the sandbox decided on, before faults are applied.
+type answer struct {
+	status  int
+	body    []byte
+	headers map[string]string
+}
+
+// apiError is D24's error body.
+type apiError struct {
+	status      int
+	Code        int      `json:"code"`
+	Description string   `json:"description"`
+	Details     []string `json:"details,omitempty"`
+	Type        string   `json:"type,omitempty"`
+}
+
+func (e *apiError) answer() answer {
+	b, _ := json.Marshal(e)
+	return answer{status: e.status, body: b}
+}
+
+func jsonAnswer(status int, v any) answer {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("d24test: encoding an answer: " + err.Error())
+	}
+	return answer{status: status, body: b}
+}
+
+func (s *Server) handler(host hostKind) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil || len(body) > maxBody {
+			writeAnswer(w, (&apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}).answer())
+			return
+		}
+		rec := s.store.record(host, r, body, s.now())
+		fault := s.faults.next()
+		rec.setFault(fault)
+
+		switch fault.Kind {
+		case FaultServerError:
+			rec.setStatus(http.StatusServiceUnavailable)
+			writeAnswer(w, (&apiError{status: 503, Code: 700, Description: "Service temporarily unavailable", Type: "INTERNAL_ERROR"}).answer())
+			return
+		case FaultTooManyRequests:
+			rec.setStatus(http.StatusTooManyRequests)
+			a := (&apiError{status: 429, Code: 700, Description: "Too many requests", Type: "TOO_MANY_REQUESTS"}).answer()
+			a.headers = map[string]string{"Retry-After": strconv.Itoa(max(1, int(fault.RetryAfter/time.Second)))}
+			writeAnswer(w, a)
+			return
+		}
+
+		a := s.serve(host, r, body)
+		rec.setStatus(a.status)
+
+		switch fault.Kind {
+		case FaultDropAfterProcessing:
+			dropConnection(w)
+			return
+		case FaultDelay:
+			select {
+			case <-time.After(fault.Delay):
+			case <-r.Context().Done():
+				return
+			case <-s.ctx.Done():
+				return
+			}
+		}
+		writeAnswer(w, a)
+	})
+}
+
+// serve routes a request once faults let it through.
+func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	switch {
+	case path == "/v3/deposits":
+		if r.Method != http.MethodPost {
+			return methodNotAllowed()
+		}
+	case strings.HasPrefix(path, "/v3/deposits/") && host == apiHost:
+		if r.Method != http.MethodGet {
+			return methodNotAllowed()
+		}
+	case strings.HasPrefix(path, "/v3/3ds/") && host == cardHost:
+		return s.authenticate3DS(strings.TrimPrefix(path, "/v3/3ds/"))
+	default:
+		return notFound()
+	}
+	if e := s.authenticate(r, body); e != nil {
+		return e.answer()
+	}
+	if r.Method == http.MethodGet {
+		return s.depositStatus(strings.TrimPrefix(path, "/v3/deposits/"))
+	}
+	return s.idempotent(host, r.Header.Get("X-Idempotency-Key"), body, func() answer {
+		if host == cardHost {
+			return s.createCardDeposit(body)
+		}
+		return s.createDeposit(body)
+	})
+}
+
+// idempotent runs create once per key: a repeat replays the stored answer or is
+// refused with 104, as the server's IdempotencyMode says. Only answers that
+// created something are stored, so a corrected request can reuse its key.
+func (s *Server) idempotent(host hostKind, key string, body []byte, create func() answer) answer {
+	if key == "" {
+		return create()
+	}
+	unlock := s.store.lockKey(host, key)
+	defer unlock()
+	sum := sha256.Sum256(body)
+	if prev, ok := s.store.stored(host, key); ok {
+		if s.cfg.idempotency == RejectRepeatedKeys || prev.bodySum != sum {
+			return (&apiError{status: 400, Code: 104, Description: "Idempotency key already used", Type: "IDEMPOTENCY_KEY_ALREADY_USED"}).answer()
+		}
+		return prev.answer
+	}
+	a := create()
+	if a.status >= 200 && a.status < 300 {
+		s.store.remember(host, key, storedAnswer{bodySum: sum, answer: a})
+	}
+	return a
+}
+
+func methodNotAllowed() answer {
+	return (&apiError{status: 405, Code: 200, Description: "Method not allowed", Type: "METHOD_NOT_ALLOWED"}).answer()
+}
+
+func notFound() answer {
+	return (&apiError{status: 404, Code: 208, Description: "Resource not found", Type: "RESOURCE_NOT_FOUND"}).answer()
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
+	for k, v := range a.headers {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(a.status)
+	_, _ = io.Copy(w, bytes.NewReader(a.body))
+}
+
+// dropConnection closes the connection without an answer: the work was done,
+// the client never learns.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
+}

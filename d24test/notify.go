@@ -1,0 +1,96 @@
+package d24test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// notifySchedule is D24's: a failed notification is sent again after 5, 25,
+// 125, 625 and 3125 units (minutes at D24), five more times in all.
+var notifySchedule = []int{5, 25, 125, 625, 3125}
+
+// Notification is one delivery attempt of a notification.
+type Notification struct {
+	DepositID int64
+	URL       string
+	Attempt   int // 0 for the first delivery
+	Status    int // the merchant's answer, 0 if it could not be reached
+	Err       string
+	At        time.Time
+}
+
+// Notifications returns every notification delivery attempt so far.
+func (s *Server) Notifications() []Notification {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	return append([]Notification(nil), s.store.notified...)
+}
+
+// CompleteDeposit marks a deposit COMPLETED and notifies the merchant.
+func (s *Server) CompleteDeposit(id int64) error { return s.SetDepositStatus(id, "COMPLETED") }
+
+// ExpireDeposit marks a deposit EXPIRED and notifies the merchant.
+func (s *Server) ExpireDeposit(id int64) error { return s.SetDepositStatus(id, "EXPIRED") }
+
+// CancelDeposit marks a deposit CANCELLED and notifies the merchant.
+func (s *Server) CancelDeposit(id int64) error { return s.SetDepositStatus(id, "CANCELLED") }
+
+// DeclineDeposit marks a deposit DECLINED and notifies the merchant.
+func (s *Server) DeclineDeposit(id int64) error { return s.SetDepositStatus(id, "DECLINED") }
+
+// SetDepositStatus changes a deposit's status (any string, so tests can send a
+// status D24 may add tomorrow) and, when the deposit has a notification URL,
+// POSTs {"deposit_id": N} to it, retrying non-2xx answers on D24's schedule.
+func (s *Server) SetDepositStatus(id int64, status string) error {
+	s.store.mu.Lock()
+	d, ok := s.store.deposits[id]
+	if ok {
+		d.Status = status
+	}
+	var url string
+	if ok {
+		url = d.NotificationURL
+	}
+	s.store.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("d24test: no deposit %d", id)
+	}
+	if url != "" {
+		s.wg.Add(1)
+		go s.notify(id, url)
+	}
+	return nil
+}
+
+func (s *Server) notify(id int64, url string) {
+	defer s.wg.Done()
+	body := []byte(fmt.Sprintf(`{"deposit_id": %d}`, id))
+	for attempt := 0; ; attempt++ {
+		n := Notification{DepositID: id, URL: url, Attempt: attempt, At: s.now()}
+		req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			var resp *http.Response
+			if resp, err = s.cfg.notifyClient.Do(req); err == nil {
+				n.Status = resp.StatusCode
+				resp.Body.Close()
+			}
+		}
+		if err != nil {
+			n.Err = err.Error()
+		}
+		s.store.mu.Lock()
+		s.store.notified = append(s.store.notified, n)
+		s.store.mu.Unlock()
+		if n.Status >= 200 && n.Status < 300 || attempt >= len(notifySchedule) {
+			return
+		}
+		select {
+		case <-time.After(time.Duration(notifySchedule[attempt]) * s.cfg.notifyUnit):
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package d24test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+)
+
+// Default credentials the sandbox accepts.
+const (
+	DefaultLogin     = "d24test-login"
+	DefaultSecretKey = "d24test-secret-key"
+)
+
+// IdempotencyMode is how the sandbox answers a request that repeats an
+// idempotency key. D24 does not publish which it does, so a client must
+// survive both.
+type IdempotencyMode int
+
+const (
+	// ReplayIdenticalRequests answers a repeat of the same key and the same body
+	// with the stored answer, and a different body under the key with 104.
+	ReplayIdenticalRequests IdempotencyMode = iota
+	// RejectRepeatedKeys answers any repeat of a key with 104.
+	RejectRepeatedKeys
+)
+
+// Server is a running fake D24. Its fields are set by NewServer and must not
+// be changed.
+type Server struct {
+	// APIURL is the base URL of the API host (deposits, status).
+	APIURL string
+	// CardAPIURL is the base URL of the card API host (PCI card deposits).
+	CardAPIURL string
+	// Login and SecretKey are the credentials the sandbox accepts.
+	Login     string
+	SecretKey string
+
+	cfg    config
+	api    *httptest.Server
+	card   *httptest.Server
+	store  *store
+	faults *faults
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	check  *validator
+}
+
+type config struct {
+	login, secret     string
+	now               func() time.Time
+	skew              time.Duration
+	idempotency       IdempotencyMode
+	threeDSCards      map[string]bool
+	notificationURL   string
+	notifyUnit        time.Duration
+	notifyClient      *http.Client
+	apiAddr, cardAddr string
+	faultRates        FaultRates
+	seed              uint64
+}
+
+// Option configures NewServer.
+type Option func(*config)
+
+// WithCredentials sets the login and secret key the sandbox accepts.
+func WithCredentials(login, secretKey string) Option {
+	return func(c *config) { c.login, c.secret = login, secretKey }
+}
+
+// WithClock sets the sandbox's clock (X-Date checks, timestamps, card expiry).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithSkewWindow sets how far X-Date may be from the sandbox's clock (5 minutes
+// by default; D24 does not publish its own).
+func WithSkewWindow(d time.Duration) Option { return func(c *config) { c.skew = d } }
+
+// WithIdempotencyMode chooses how repeated keys are answered.
+func WithIdempotencyMode(m IdempotencyMode) Option { return func(c *config) { c.idempotency = m } }
+
+// WithThreeDSCard makes a card number answer PENDING_AUTHENTICATION with an
+// authentication_url (DefaultThreeDSCard does by default).
+func WithThreeDSCard(number string) Option {
+	return func(c *config) { c.threeDSCards[number] = true }
+}
+
+// WithNotificationURL sets the URL notified for deposits that give none, like
+// the one in D24's merchant panel.
+func WithNotificationURL(url string) Option { return func(c *config) { c.notificationURL = url } }
+
+// WithNotificationSchedule sets the unit of D24's notification retry schedule:
+// a failed notification is sent again after 5, 25, 125 and 625 units (D24's
+// unit is a minute; the default here is a millisecond).
+func WithNotificationSchedule(unit time.Duration) Option {
+	return func(c *config) { c.notifyUnit = unit }
+}
+
+// WithNotificationClient sets the client notifications are sent with.
+func WithNotificationClient(c *http.Client) Option {
+	return func(cfg *config) { cfg.notifyClient = c }
+}
+
+// WithAddresses listens on the given addresses ("127.0.0.1:8024") instead of
+// random loopback ports.
+func WithAddresses(apiAddr, cardAddr string) Option {
+	return func(c *config) { c.apiAddr, c.cardAddr = apiAddr, cardAddr }
+}
+
+// NewServer starts the sandbox; Close stops it.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic("d24test: " + err.Error())
+	}
+	return s
+}
+
+// Start is NewServer returning an error instead of panicking (for a listen
+// address already in use, say).
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{
+		login: DefaultLogin, secret: DefaultSecretKey, now: time.Now, skew: 5 * time.Minute,
+		threeDSCards: map[string]bool{DefaultThreeDSCard: true}, notifyUnit: time.Millisecond,
+		notifyClient: &http.Client{Timeout: 10 * time.Second}, seed: 1,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	check, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Login: cfg.login, SecretKey: cfg.secret, cfg: cfg, store: newStore(), check: check}
+	s.faults = newFaults(cfg.faultRates, cfg.seed)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost)); err != nil {
+		return nil, err
+	}
+	if s.card, err = listen(cfg.cardAddr, s.handler(cardHost)); err != nil {
+		s.api.Close()
+		return nil, err
+	}
+	s.APIURL, s.CardAPIURL = s.api.URL, s.card.URL
+	return s, nil
+}
+
+func listen(addr string, h http.Handler) (*httptest.Server, error) {
+	srv := httptest.NewUnstartedServer(h)
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
+	return srv, nil
+}
+
+// Close stops both hosts and every notification still being retried.
+func (s *Server) Close() {
+	s.cancel()
+	s.api.Close()
+	s.card.Close()
+	s.wg.Wait()
+}
+
+func (s *Server) now() time.Time { return s.cfg.now() }

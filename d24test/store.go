@@ -1,0 +1,235 @@
+package d24test
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/d24go/d24/types"
+)
+
+// Deposit is a deposit the sandbox holds, as a test may inspect it. It holds no
+// card data beyond the masked number.
+type Deposit struct {
+	ID              int64
+	InvoiceID       string
+	Card            bool   // created on the card API host
+	CheckoutType    string // ONE_SHOT or HOSTED (deposits API)
+	Result          string // SUCCESS, REJECTED, PENDING_AUTHENTICATION (card API)
+	ReasonCode      string
+	Status          string
+	Country         string
+	Currency        string
+	Amount          types.Amount
+	PaymentMethod   string
+	PaymentType     string
+	MaskedCard      string
+	NotificationURL string
+	CreatedAt       time.Time
+	UserID          string
+	payer           map[string]any
+	cardDetail      map[string]any
+}
+
+// RecordedRequest is a request the sandbox received, without its signature and
+// with card data masked.
+type RecordedRequest struct {
+	Host           string // "api" or "card"
+	Method, Path   string
+	IdempotencyKey string
+	// Body is the request body with card_number masked and cvv replaced.
+	Body   string
+	Status int    // the answer's status, 0 if the connection was dropped first
+	Fault  string // the injected fault, "" if none
+	At     time.Time
+}
+
+type storedAnswer struct {
+	bodySum [sha256.Size]byte
+	answer  answer
+}
+
+type store struct {
+	mu       sync.Mutex
+	nextID   int64
+	deposits map[int64]*Deposit
+	order    []int64
+	requests []*RecordedRequest
+	answers  map[string]storedAnswer
+	keyLocks map[string]*keyLock
+	notified []Notification
+	nextUser int
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func newStore() *store {
+	return &store{nextID: 300000001, deposits: map[int64]*Deposit{}, answers: map[string]storedAnswer{}, keyLocks: map[string]*keyLock{}}
+}
+
+// recordHandle lets the handler fill in a recorded request's outcome.
+type recordHandle struct {
+	s   *store
+	rec *RecordedRequest
+}
+
+func (h recordHandle) setFault(f Fault) {
+	if f.Kind != NoFault {
+		h.s.mu.Lock()
+		h.rec.Fault = f.Kind.String()
+		h.s.mu.Unlock()
+	}
+}
+
+func (h recordHandle) setStatus(status int) {
+	h.s.mu.Lock()
+	h.rec.Status = status
+	h.s.mu.Unlock()
+}
+
+func (s *store) record(host hostKind, r *http.Request, body []byte, now time.Time) recordHandle {
+	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: r.URL.Path,
+		IdempotencyKey: r.Header.Get("X-Idempotency-Key"), Body: redactBody(body), At: now}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	return recordHandle{s, rec}
+}
+
+// redactBody masks card data in a JSON body for the request log.
+func redactBody(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "(not JSON)"
+	}
+	redactValue(v)
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func redactValue(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, inner := range t {
+			switch k {
+			case "card_number", "number":
+				if s, ok := inner.(string); ok {
+					t[k] = types.MaskPAN(s)
+				}
+			case "cvv":
+				t[k] = "***"
+			default:
+				redactValue(inner)
+			}
+		}
+	case []any:
+		for _, inner := range t {
+			redactValue(inner)
+		}
+	}
+}
+
+func (s *store) lockKey(host hostKind, key string) func() {
+	k := host.String() + "\x00" + key
+	s.mu.Lock()
+	l := s.keyLocks[k]
+	if l == nil {
+		l = &keyLock{}
+		s.keyLocks[k] = l
+	}
+	l.refs++
+	s.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		s.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(s.keyLocks, k)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *store) stored(host hostKind, key string) (storedAnswer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.answers[host.String()+"\x00"+key]
+	return a, ok
+}
+
+func (s *store) remember(host hostKind, key string, a storedAnswer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers[host.String()+"\x00"+key] = a
+}
+
+func (s *store) add(d *Deposit) *Deposit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d.ID = s.nextID
+	s.nextID++
+	if d.UserID == "" {
+		s.nextUser++
+		d.UserID = "d24test-user-" + itoa(int64(s.nextUser))
+	}
+	s.deposits[d.ID] = d
+	s.order = append(s.order, d.ID)
+	return d
+}
+
+func (s *store) get(id int64) (Deposit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.deposits[id]
+	if !ok {
+		return Deposit{}, false
+	}
+	return *d, true
+}
+
+// Requests returns every request received so far, oldest first.
+func (s *Server) Requests() []RecordedRequest {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	out := make([]RecordedRequest, len(s.store.requests))
+	for i, r := range s.store.requests {
+		out[i] = *r
+	}
+	return out
+}
+
+// Deposits returns every deposit created so far, oldest first.
+func (s *Server) Deposits() []Deposit {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	out := make([]Deposit, 0, len(s.store.order))
+	for _, id := range s.store.order {
+		out = append(out, *s.store.deposits[id])
+	}
+	return out
+}
+
+// Deposit returns the deposit with D24's id.
+func (s *Server) Deposit(id int64) (Deposit, bool) { return s.store.get(id) }
+
+// DepositsByInvoice returns the deposits created under each invoice_id: a test
+// proves exactly-once by finding no invoice with two.
+func (s *Server) DepositsByInvoice() map[string][]Deposit {
+	out := map[string][]Deposit{}
+	for _, d := range s.Deposits() {
+		out[d.InvoiceID] = append(out[d.InvoiceID], d)
+	}
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	}
+	return out
+}
