@@ -24,6 +24,9 @@ func main() {
 	secret := flag.String("secret", d24test.DefaultSecretKey, "secret key the sandbox accepts")
 	notify := flag.String("notification-url", "", "URL notified for deposits that give none")
 	flag.Parse()
+	// Listen for signals before anything is served, so none is missed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	srv, err := d24test.Start(
 		d24test.WithAddresses(*apiAddr, *cardAddr),
@@ -33,12 +36,11 @@ func main() {
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "d24sandbox:", err)
+		stop()
 		os.Exit(1)
 	}
 	fmt.Printf("D24_API_URL=%s\nD24_CARD_API_URL=%s\n", srv.APIURL, srv.CardAPIURL)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	srv.Close()
 	fmt.Println("d24sandbox: stopped")
