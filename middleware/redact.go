@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -42,4 +43,18 @@ func redactPath(path string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// cardLike matches what could be a card number or part of one in free text:
+// a run of 12 or more digits, possibly masked with '*' or grouped with spaces
+// or dashes ("345678***********1090", "4111 1111 1111 1111").
+var cardLike = regexp.MustCompile(`[0-9*](?:[ -]?[0-9*]){11,}`)
+
+// RedactText removes anything that looks like a card number from free text
+// such as D24's validation details, which quote the rejected value.
+func RedactText(s string) string {
+	if !strings.ContainsAny(s, "0123456789") {
+		return s
+	}
+	return cardLike.ReplaceAllString(s, Redacted)
 }

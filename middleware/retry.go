@@ -238,8 +238,18 @@ func retryableError(err error) bool {
 		!strings.Contains(msg, "invalid header")
 }
 
-// neverSent reports whether err proves the request never left: the
-// connection could not be made at all.
+// NeverSent reports whether err proves a request never left the process: the
+// connection could not be made at all (DNS failure, connection refused), or
+// validation refused it. A POST that failed otherwise may have been processed.
+func NeverSent(err error) bool {
+	var v *ValidationError
+	if errors.As(err, &v) || errors.Is(err, ErrBlankIdempotencyKey) {
+		return true
+	}
+	return neverSent(err)
+}
+
+// neverSent reports whether err proves the connection was never made.
 func neverSent(err error) bool {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

@@ -1,0 +1,291 @@
+package d24
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/d24go/d24/generated/deposits"
+	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/middleware"
+	"github.com/d24go/d24/openapi"
+)
+
+// MaxResponseSize is the largest answer a Client reads; a larger one is an
+// error rather than unbounded memory.
+const MaxResponseSize = 1 << 20
+
+// Client calls D24. It is safe for concurrent use; make one and share it.
+type Client struct {
+	apiURL, cardURL   string
+	apiHTTP, cardHTTP *http.Client
+	api               *deposits.ClientWithResponses
+	card              *pci.ClientWithResponses
+	keyFunc           KeyFunc
+	logger            *slog.Logger
+}
+
+// New returns a Client for cfg. It refuses an empty login or secret key and a
+// non-HTTPS base URL (unless cfg.AllowInsecureHTTP).
+func New(cfg Config, opts ...Option) (*Client, error) {
+	apiURL, cardURL, err := cfg.baseURLs()
+	if err != nil {
+		return nil, err
+	}
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.transport == nil {
+		o.transport = DefaultTransport()
+	}
+	c := &Client{apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger}
+	if c.apiHTTP, err = newHTTPClient(cfg, o, openapi.Deposits); err != nil {
+		return nil, err
+	}
+	if c.cardHTTP, err = newHTTPClient(cfg, o, openapi.PCI); err != nil {
+		return nil, err
+	}
+	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(c.apiHTTP)); err != nil {
+		return nil, err
+	}
+	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(c.cardHTTP)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newHTTPClient builds the middleware chain for one host, validating against
+// its document.
+func newHTTPClient(cfg Config, o options, docName string) (*http.Client, error) {
+	doc, err := openapi.Load(docName)
+	if err != nil {
+		return nil, err
+	}
+	var tracing []middleware.TracingOption
+	if o.tracer != nil {
+		tracing = append(tracing, middleware.WithTracerProvider(o.tracer))
+	}
+	if o.propagator != nil {
+		tracing = append(tracing, middleware.WithPropagation(o.propagator))
+	}
+	chainOpts := []middleware.Option{
+		middleware.WithTransport(o.transport), middleware.WithDocument(doc),
+		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...),
+	}
+	if o.clock != nil {
+		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
+	}
+	rt, err := middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{
+		Transport: rt,
+		Timeout:   o.timeout,
+		// A redirect would carry a signed body, card data included, elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, nil
+}
+
+// CardAPI returns the generated client of the card API host, with the whole
+// middleware chain, for anything the methods here do not cover.
+func (c *Client) CardAPI() *pci.ClientWithResponses { return c.card }
+
+// API returns the generated client of the API host (deposits, status), with the
+// whole middleware chain.
+func (c *Client) API() *deposits.ClientWithResponses { return c.api }
+
+// CreateCardDeposit charges a card (PCI, server to server). A REJECTED card is
+// a result (PaymentInfo.Result, ReasonCode), not an error; so is
+// PENDING_AUTHENTICATION, whose AuthenticationURL the payer must visit.
+func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest) (*CardDepositResponse, error) {
+	httpReq, err := pci.NewCreateCardDepositRequest(c.cardURL, nil, req)
+	if err != nil {
+		return nil, fmt.Errorf("d24: createCardDeposit: encoding the request: %w", err)
+	}
+	out := new(CardDepositResponse)
+	err = c.call(ctx, call{op: "createCardDeposit", http: c.cardHTTP, req: httpReq, invoiceID: req.InvoiceID}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
+// payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
+func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest) (*DepositResponse, error) {
+	httpReq, err := deposits.NewCreateDepositRequest(c.apiURL, nil, req)
+	if err != nil {
+		return nil, fmt.Errorf("d24: createDeposit: encoding the request: %w", err)
+	}
+	out := new(DepositResponse)
+	if err := c.call(ctx, call{op: "createDeposit", http: c.apiHTTP, req: httpReq, invoiceID: req.InvoiceID}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetDeposit returns a deposit's status as D24 has it now.
+func (c *Client) GetDeposit(ctx context.Context, depositID int64) (*DepositStatus, error) {
+	httpReq, err := deposits.NewGetDepositRequest(c.apiURL, depositID)
+	if err != nil {
+		return nil, fmt.Errorf("d24: getDeposit: %w", err)
+	}
+	out := new(DepositStatus)
+	if err := c.call(ctx, call{op: "getDeposit", http: c.apiHTTP, req: httpReq, depositID: depositID}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// call is one logical call to D24.
+type call struct {
+	op        string
+	http      *http.Client
+	req       *http.Request
+	invoiceID string
+	depositID int64
+	key       string
+}
+
+// retryableStatus are the answers after which a POST may or may not have been
+// processed (the retry layer gave up on them).
+var retryableStatus = map[int]bool{408: true, 429: true, 500: true, 502: true, 503: true, 504: true}
+
+// call sends a request through the chain and decodes a 2xx answer into out.
+// A POST gets its idempotency key here, so that an outcome-unknown error can
+// carry it.
+func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
+	start := time.Now()
+	status := 0
+	defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
+
+	post := cl.req.Method == http.MethodPost
+	if post {
+		if cl.key, err = c.idempotencyKey(cl.req); err != nil {
+			return err
+		}
+		cl.req.Header.Set(middleware.HeaderIdempotencyKey, cl.key)
+	}
+	unknown := func(cause error) error {
+		return &OutcomeUnknownError{Operation: cl.op, IdempotencyKey: cl.key, InvoiceID: cl.invoiceID, Cause: cause}
+	}
+	resp, err := cl.http.Do(cl.req.WithContext(middleware.WithOperation(ctx, cl.op)))
+	if err != nil {
+		err = unwrapURLError(err)
+		var invalid *ValidationError
+		switch {
+		case errors.As(err, &invalid):
+			return invalid
+		case post && !middleware.NeverSent(err):
+			return unknown(err)
+		}
+		return fmt.Errorf("d24: %s: %w", cl.op, err)
+	}
+	status = resp.StatusCode
+	body, err := readLimited(resp)
+	if err != nil {
+		if post && status >= 200 && status < 300 {
+			return unknown(err)
+		}
+		return fmt.Errorf("d24: %s: %w", cl.op, err)
+	}
+	if status < 200 || status > 299 {
+		apiErr := newAPIError(cl.op, status, body)
+		if post && (apiErr.Code == ErrIdempotencyKeyUsed || retryableStatus[status]) {
+			return unknown(apiErr)
+		}
+		return apiErr
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		err = fmt.Errorf("decoding D24's answer: %w", err)
+		if post {
+			return unknown(err)
+		}
+		return fmt.Errorf("d24: %s: %w", cl.op, err)
+	}
+	return nil
+}
+
+// idempotencyKey is the caller's KeyFunc's key, or a random one.
+func (c *Client) idempotencyKey(req *http.Request) (string, error) {
+	if c.keyFunc != nil && req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return "", err
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return "", err
+		}
+		key, err := c.keyFunc(req, body)
+		if err != nil {
+			return "", fmt.Errorf("d24: idempotency key function: %w", err)
+		}
+		if key != "" {
+			return key, nil
+		}
+	}
+	return middleware.NewIdempotencyKey(), nil
+}
+
+// readLimited reads an answer's body, at most MaxResponseSize bytes, and
+// closes it.
+func readLimited(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= MaxResponseSize {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading D24's answer: %w", err)
+	}
+	if n > MaxResponseSize {
+		return nil, fmt.Errorf("D24's answer is larger than %d bytes", MaxResponseSize)
+	}
+	return buf.Bytes(), nil
+}
+
+func unwrapURLError(err error) error {
+	var u *url.Error
+	if errors.As(err, &u) && u.Err != nil {
+		return u.Err
+	}
+	return err
+}
+
+// log records a call without bodies, headers or card data.
+func (c *Client) log(ctx context.Context, cl call, status int, took time.Duration, err error) {
+	if c.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("operation", cl.op), slog.Duration("duration", took)}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if cl.invoiceID != "" {
+		attrs = append(attrs, slog.String("invoice_id", cl.invoiceID))
+	}
+	if cl.key != "" {
+		attrs = append(attrs, slog.String("idempotency_key", cl.key))
+	}
+	if cl.depositID != 0 {
+		attrs = append(attrs, slog.Int64("deposit_id", cl.depositID))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "d24 call failed", attrs...)
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "d24 call", attrs...)
+}

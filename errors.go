@@ -1,0 +1,125 @@
+package d24
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/d24go/d24/middleware"
+)
+
+// ErrorCode is one of D24's numeric error codes. The constants below work with
+// errors.Is against any error this package returns:
+//
+//	if errors.Is(err, d24.ErrInvalidSignature) { ... }
+type ErrorCode int
+
+// D24's error codes (FACTS.md). Ranges: 1xx headers, 2xx merchant/request, 3xx
+// user, 4xx deposit creation, 5xx other, 7xx internal, 8xx refunds, 9xx cards.
+const (
+	ErrInvalidCredentials    ErrorCode = 100 // 401 INVALID_CREDENTIALS
+	ErrMissingRequiredHeader ErrorCode = 101 // 400 MISSING_REQUIRED_HEADER
+	ErrInvalidSignature      ErrorCode = 102 // 400 INVALID_SIGNATURE
+	ErrInvalidDateRange      ErrorCode = 103 // 400 INVALID_DATE_RANGE
+	ErrIdempotencyKeyUsed    ErrorCode = 104 // 400 IDEMPOTENCY_KEY_ALREADY_USED
+	ErrEmptyHeaderValue      ErrorCode = 105 // 400 EMPTY_HEADER_VALUE
+	ErrMethodNotAllowed      ErrorCode = 200 // 405 METHOD_NOT_ALLOWED
+	ErrBeanValidation        ErrorCode = 201 // 400 BEAN_VALIDATION_ERROR
+	ErrResourceNotFound      ErrorCode = 208 // 404 RESOURCE_NOT_FOUND
+	ErrUserLimitExceeded     ErrorCode = 304 // USER_LIMIT_EXCEEDED
+	ErrInvalidRequestBody    ErrorCode = 502 // INVALID_REQUEST_BODY
+	ErrRefundNotEnabled      ErrorCode = 800 // 400 REFUND_NOT_ENABLED
+	ErrDepositNotCompleted   ErrorCode = 801 // 400 DEPOSIT_NOT_COMPLETED
+	ErrInvalidAmountToRefund ErrorCode = 802 // 400 INVALID_AMOUNT_TO_REFUND
+	ErrInsufficientFunds     ErrorCode = 803 // 400 INSUFFICIENT_FUNDS
+	ErrMissingBankAccount    ErrorCode = 804 // 400 MISSING_BANK_ACCOUNT
+	ErrRefundNotProcessed    ErrorCode = 805 // 400 ERROR_IN_REFUND
+)
+
+func (c ErrorCode) Error() string { return fmt.Sprintf("d24 error code %d", int(c)) }
+
+// APIError is an error answer from D24: its HTTP status and D24's error body.
+// Details are D24's per-field messages, with anything that looks like a card
+// number removed.
+type APIError struct {
+	Operation   string
+	StatusCode  int
+	Code        ErrorCode // 0 when the body was not D24's (a proxy's error page)
+	Type        string    // INVALID_SIGNATURE, BEAN_VALIDATION_ERROR, ...
+	Description string
+	Details     []string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "d24: %s: HTTP %d", e.Operation, e.StatusCode)
+	if e.Code != 0 {
+		fmt.Fprintf(&b, ", code %d", int(e.Code))
+	}
+	if e.Type != "" {
+		b.WriteString(" " + e.Type)
+	}
+	if e.Description != "" {
+		b.WriteString(": " + e.Description)
+	}
+	if len(e.Details) > 0 {
+		b.WriteString(" (" + strings.Join(e.Details, "; ") + ")")
+	}
+	return b.String()
+}
+
+// Is matches an ErrorCode: errors.Is(err, d24.ErrInvalidSignature).
+func (e *APIError) Is(target error) bool {
+	code, ok := target.(ErrorCode)
+	return ok && e.Code != 0 && code == e.Code
+}
+
+// newAPIError reads D24's error body from a non-2xx answer's bytes.
+func newAPIError(operation string, status int, body []byte) *APIError {
+	e := &APIError{Operation: operation, StatusCode: status}
+	var wire struct {
+		Code        int      `json:"code"`
+		Description string   `json:"description"`
+		Details     []string `json:"details"`
+		Type        string   `json:"type"`
+	}
+	if json.Unmarshal(body, &wire) == nil && wire.Code != 0 {
+		e.Code, e.Type = ErrorCode(wire.Code), wire.Type
+		e.Description = middleware.RedactText(wire.Description)
+		for _, d := range wire.Details {
+			e.Details = append(e.Details, middleware.RedactText(d))
+		}
+		return e
+	}
+	e.Description = http.StatusText(status)
+	return e
+}
+
+// ValidationError is a request refused before anything was sent, listing
+// every field that breaks a rule of D24's documents. It never quotes a value.
+type ValidationError = middleware.ValidationError
+
+// Violation is one broken rule of a ValidationError.
+type Violation = middleware.Violation
+
+// OutcomeUnknownError is a POST whose outcome cannot be known: the answer was
+// lost and the retries ran out, or D24 said the idempotency key was already
+// used after an attempt whose answer was lost. The deposit may or may not
+// exist. Do not create it again under a new invoice_id: reconcile through its
+// notification or the deposit's status (find it by InvoiceID in D24's panel),
+// or repeat the same request with the same IdempotencyKey.
+type OutcomeUnknownError struct {
+	Operation      string
+	IdempotencyKey string
+	InvoiceID      string
+	// Cause is the last error or the last D24 answer (an *APIError).
+	Cause error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("d24: %s outcome unknown for invoice_id %q (idempotency key %s): reconcile before retrying: %v",
+		e.Operation, e.InvoiceID, e.IdempotencyKey, e.Cause)
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
