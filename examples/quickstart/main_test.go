@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/d24go/d24/d24test"
+)
+
+func TestQuickstartAgainstTheInProcessSandbox(t *testing.T) {
+	t.Setenv("D24_LOGIN", "")
+	t.Setenv("D24_SECRET_KEY", "")
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	checkOutput(t, out.String())
+}
+
+// The environment variables point it at a sandbox it did not start, as they
+// would at the d24sandbox command.
+func TestQuickstartThroughEnvironmentVariables(t *testing.T) {
+	srv := d24test.NewServer(d24test.WithCredentials("env-login", "env-secret"))
+	defer srv.Close()
+	t.Setenv("D24_LOGIN", "env-login")
+	t.Setenv("D24_SECRET_KEY", "env-secret")
+	t.Setenv("D24_API_URL", srv.APIURL)
+	t.Setenv("D24_CARD_API_URL", srv.CardAPIURL)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	checkOutput(t, out.String())
+	if n := len(srv.Deposits()); n != 3 {
+		t.Errorf("the sandbox holds %d deposits, want 3", n)
+	}
+}
+
+func checkOutput(t *testing.T, out string) {
+	t.Helper()
+	for _, want := range []string{"1. Card deposit", "SUCCESS", "411111******1111", "REJECTED", "INSUFFICIENT_FUNDS",
+		"COMPLETED", "ONE_SHOT via Pix", "digitable_line", "credit_card.card_number", "payer.email", "All steps completed."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "4111111111111111") || strings.Contains(out, "4444444444444440") {
+		t.Errorf("full card number printed:\n%s", out)
+	}
+}
