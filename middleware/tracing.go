@@ -77,16 +77,23 @@ func operationFrom(ctx context.Context) string {
 	return op
 }
 
-// CallTracing records one span per logical call, whatever number of attempts
-// it takes. Put it outermost.
-type CallTracing struct {
+// spanLayer is what both span middlewares hold.
+type spanLayer struct {
 	next http.RoundTripper
 	t    *tracing
 }
 
+func newSpanLayer(next http.RoundTripper, opts []TracingOption) spanLayer {
+	return spanLayer{next: orDefault(next), t: newTracing(opts)}
+}
+
+// CallTracing records one span per logical call, whatever number of attempts
+// it takes. Put it outermost.
+type CallTracing struct{ spanLayer }
+
 // NewCallTracing returns the call-span middleware around next.
 func NewCallTracing(next http.RoundTripper, opts ...TracingOption) *CallTracing {
-	return &CallTracing{next: orDefault(next), t: newTracing(opts)}
+	return &CallTracing{newSpanLayer(next, opts)}
 }
 
 // RoundTrip records the call's span around the rest of the chain.
@@ -112,14 +119,11 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // AttemptTracing records one client span per attempt, with
 // http.request.resend_count on retries. Put it inside the retry loop.
-type AttemptTracing struct {
-	next http.RoundTripper
-	t    *tracing
-}
+type AttemptTracing struct{ spanLayer }
 
 // NewAttemptTracing returns the attempt-span middleware around next.
 func NewAttemptTracing(next http.RoundTripper, opts ...TracingOption) *AttemptTracing {
-	return &AttemptTracing{next: orDefault(next), t: newTracing(opts)}
+	return &AttemptTracing{newSpanLayer(next, opts)}
 }
 
 // RoundTrip records the attempt's span around the rest of the chain.
