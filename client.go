@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/d24go/d24/generated/deposits"
@@ -24,12 +23,13 @@ const MaxResponseSize = 1 << 20
 
 // Client calls D24. It is safe for concurrent use; make one and share it.
 type Client struct {
-	apiURL, cardURL   string
-	apiHTTP, cardHTTP *http.Client
-	api               *deposits.ClientWithResponses
-	card              *pci.ClientWithResponses
-	keyFunc           KeyFunc
-	logger            *slog.Logger
+	apiURL, cardURL string
+	apiRT, cardRT   http.RoundTripper // the middleware chain of each host
+	timeout         time.Duration
+	api             *deposits.ClientWithResponses
+	card            *pci.ClientWithResponses
+	keyFunc         KeyFunc
+	logger          *slog.Logger
 }
 
 // New returns a Client for cfg. It refuses an empty login or secret key and a
@@ -46,25 +46,36 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if o.transport == nil {
 		o.transport = DefaultTransport()
 	}
-	c := &Client{apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger}
-	if c.apiHTTP, err = newHTTPClient(cfg, o, openapi.Deposits); err != nil {
+	c := &Client{apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger, timeout: o.timeout}
+	if c.apiRT, err = newChain(cfg, o, openapi.Deposits); err != nil {
 		return nil, err
 	}
-	if c.cardHTTP, err = newHTTPClient(cfg, o, openapi.PCI); err != nil {
+	if c.cardRT, err = newChain(cfg, o, openapi.PCI); err != nil {
 		return nil, err
 	}
-	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(c.apiHTTP)); err != nil {
+	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT, o.timeout))); err != nil {
 		return nil, err
 	}
-	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(c.cardHTTP)); err != nil {
+	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(httpClient(c.cardRT, o.timeout))); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// newHTTPClient builds the middleware chain for one host, validating against
-// its document.
-func newHTTPClient(cfg Config, o options, docName string) (*http.Client, error) {
+// httpClient wraps a chain for the generated clients handed out by CardAPI and
+// API.
+func httpClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: rt,
+		Timeout:   timeout,
+		// A redirect would carry a signed body, card data included, elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// newChain builds the middleware chain for one host, validating against its
+// document.
+func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) {
 	doc, err := openapi.Load(docName)
 	if err != nil {
 		return nil, err
@@ -77,22 +88,13 @@ func newHTTPClient(cfg Config, o options, docName string) (*http.Client, error) 
 		tracing = append(tracing, middleware.WithPropagation(o.propagator))
 	}
 	chainOpts := []middleware.Option{
-		middleware.WithTransport(o.transport), middleware.WithDocument(doc),
+		middleware.WithTransport(o.transport), middleware.WithDocument(doc, openapi.StringFormats(doc)),
 		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...),
 	}
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
-	rt, err := middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return &http.Client{
-		Transport: rt,
-		Timeout:   o.timeout,
-		// A redirect would carry a signed body, card data included, elsewhere.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, nil
+	return middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
 }
 
 // CardAPI returns the generated client of the card API host, with the whole
@@ -112,7 +114,7 @@ func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest) 
 		return nil, fmt.Errorf("d24: createCardDeposit: encoding the request: %w", err)
 	}
 	out := new(CardDepositResponse)
-	err = c.call(ctx, call{op: "createCardDeposit", http: c.cardHTTP, req: httpReq, invoiceID: req.InvoiceID}, out)
+	err = c.call(ctx, call{op: "createCardDeposit", rt: c.cardRT, req: httpReq, invoiceID: req.InvoiceID}, out)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +129,7 @@ func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest) (*Deposi
 		return nil, fmt.Errorf("d24: createDeposit: encoding the request: %w", err)
 	}
 	out := new(DepositResponse)
-	if err := c.call(ctx, call{op: "createDeposit", http: c.apiHTTP, req: httpReq, invoiceID: req.InvoiceID}, out); err != nil {
+	if err := c.call(ctx, call{op: "createDeposit", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -140,7 +142,7 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64) (*DepositStatu
 		return nil, fmt.Errorf("d24: getDeposit: %w", err)
 	}
 	out := new(DepositStatus)
-	if err := c.call(ctx, call{op: "getDeposit", http: c.apiHTTP, req: httpReq, depositID: depositID}, out); err != nil {
+	if err := c.call(ctx, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -149,7 +151,7 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64) (*DepositStatu
 // call is one logical call to D24.
 type call struct {
 	op        string
-	http      *http.Client
+	rt        http.RoundTripper
 	req       *http.Request
 	invoiceID string
 	depositID int64
@@ -162,7 +164,9 @@ var retryableStatus = map[int]bool{408: true, 429: true, 500: true, 502: true, 5
 
 // call sends a request through the chain and decodes a 2xx answer into out.
 // A POST gets its idempotency key here, so that an outcome-unknown error can
-// carry it.
+// carry it. The chain is called as a RoundTripper, without an http.Client
+// around it: the client follows no redirects and reads every answer whole
+// here, so an http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	start := time.Now()
 	status := 0
@@ -178,9 +182,13 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	unknown := func(cause error) error {
 		return &OutcomeUnknownError{Operation: cl.op, IdempotencyKey: cl.key, InvoiceID: cl.invoiceID, Cause: cause}
 	}
-	resp, err := cl.http.Do(cl.req.WithContext(middleware.WithOperation(ctx, cl.op)))
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	resp, err := cl.rt.RoundTrip(cl.req.WithContext(middleware.WithOperation(ctx, cl.op)))
 	if err != nil {
-		err = unwrapURLError(err)
 		var invalid *ValidationError
 		switch {
 		case errors.As(err, &invalid):
@@ -254,14 +262,6 @@ func readLimited(resp *http.Response) ([]byte, error) {
 		return nil, fmt.Errorf("D24's answer is larger than %d bytes", MaxResponseSize)
 	}
 	return buf.Bytes(), nil
-}
-
-func unwrapURLError(err error) error {
-	var u *url.Error
-	if errors.As(err, &u) && u.Err != nil {
-		return u.Err
-	}
-	return err
 }
 
 // log records a call without bodies, headers or card data.

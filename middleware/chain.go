@@ -17,6 +17,7 @@ type chainConfig struct {
 	keyFunc   KeyFunc
 	tracing   []TracingOption
 	clock     func() time.Time
+	formats   map[string]openapi3.StringFormatValidator
 	noTracing bool
 }
 
@@ -27,8 +28,15 @@ func WithTransport(rt http.RoundTripper) Option {
 }
 
 // WithDocument turns on request validation against doc (see Validator).
-func WithDocument(doc *openapi3.T) Option {
-	return func(c *chainConfig) { c.doc = doc }
+// formats, optional, are the document's own string format validators for the
+// validator's fast path (see WithStringFormats).
+func WithDocument(doc *openapi3.T, formats ...map[string]openapi3.StringFormatValidator) Option {
+	return func(c *chainConfig) {
+		c.doc = doc
+		for _, f := range formats {
+			c.formats = f
+		}
+	}
 }
 
 // WithRetryPolicy sets the retry policy (DefaultRetryPolicy by default).
@@ -77,7 +85,7 @@ func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
 		o(&c)
 	}
 	var signerOpts []SignerOption
-	var validatorOpts []ValidatorOption
+	validatorOpts := []ValidatorOption{WithStringFormats(c.formats)}
 	if c.clock != nil {
 		signerOpts = append(signerOpts, WithClock(c.clock))
 		validatorOpts = append(validatorOpts, WithValidationClock(c.clock))

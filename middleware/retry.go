@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -102,6 +103,7 @@ func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
 		Backoff:        r.backoff,
 		RequestLogHook: countAttempt,
 		ErrorHandler:   lastOutcome,
+		PrepareRetry:   rewindBody,
 	}
 	return r
 }
@@ -124,29 +126,38 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// setBody hands go-retryablehttp a way to rewind the body: GetBody when the
-// request has it (no copy), the body read once into memory otherwise.
+// setBody makes sure the body can be rewound: a request with GetBody (the
+// usual case) is sent as it is, and each retry takes a fresh reader from
+// GetBody (rewindBody); one without is read into memory once.
 func setBody(rreq *retryablehttp.Request, req *http.Request) error {
-	length := req.ContentLength
-	var err error
-	switch {
-	case req.Body == nil || req.Body == http.NoBody:
-		err = rreq.SetBody(nil)
-	case req.GetBody != nil:
-		err = rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return req.GetBody() }))
-	default:
-		var buf []byte
-		buf, err = io.ReadAll(req.Body)
-		req.Body.Close()
-		if err == nil {
-			err = rreq.SetBody(buf)
-		}
-		length = int64(len(buf))
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		return nil
 	}
-	// SetBody cannot see through GetBody's ReadCloser to the length; keep the
-	// request's, or the body would go out chunked.
-	rreq.ContentLength = length
-	return err
+	buf, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return err
+	}
+	r := *rreq.Request
+	r.Body = io.NopCloser(bytes.NewReader(buf))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	r.ContentLength = int64(len(buf))
+	rreq.Request = &r
+	return nil
+}
+
+// rewindBody gives a retry a fresh body. go-retryablehttp calls it before every
+// attempt but the first.
+func rewindBody(req *http.Request) error {
+	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return err
+	}
+	req.Body = body
+	return nil
 }
 
 // retryEligible reports whether repeating req cannot charge twice.

@@ -53,6 +53,12 @@ type Signer struct {
 	now   func() time.Time
 	skew  atomic.Int64 // nanoseconds to add to now() so X-Date matches D24's clock
 	macs  sync.Pool
+	date  atomic.Pointer[xDate] // the last X-Date, reused within its second
+}
+
+type xDate struct {
+	unix int64
+	text string
 }
 
 // SignerOption configures a Signer.
@@ -130,7 +136,7 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	defer s.macs.Put(mac)
 	mac.Reset()
 
-	date := s.now().Add(time.Duration(s.skew.Load())).UTC().Format(DateLayout)
+	date := s.xDate(s.now().Add(time.Duration(s.skew.Load())))
 	io.WriteString(mac, date)
 	io.WriteString(mac, s.login)
 
@@ -184,6 +190,17 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(replay)), nil }
 	}
 	return out, replay, nil
+}
+
+// xDate formats t as X-Date, reusing the text while the second is the same.
+func (s *Signer) xDate(t time.Time) string {
+	sec := t.Unix()
+	if d := s.date.Load(); d != nil && d.unix == sec {
+		return d.text
+	}
+	d := &xDate{unix: sec, text: t.UTC().Format(DateLayout)}
+	s.date.Store(d)
+	return d.text
 }
 
 // isD24Code reports whether resp carries D24's error body with the given code.

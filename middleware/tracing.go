@@ -99,21 +99,29 @@ func NewCallTracing(next http.RoundTripper, opts ...TracingOption) *CallTracing 
 // RoundTrip records the call's span around the rest of the chain.
 func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
-	name := operationFrom(ctx)
-	state.namedByOp = name != ""
+	op := operationFrom(ctx)
+	state.namedByOp = op != ""
+	name := op
 	if name == "" {
-		name = req.Method + " " + redactPath(req.URL.Path)
+		name = req.Method
 	}
-	attrs := requestAttributes(req)
-	if op := operationFrom(ctx); op != "" {
-		attrs = append(attrs, AttrD24Operation.String(op))
-	}
-	ctx, span := c.t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	ctx, span := c.t.tracer.Start(ctx, name, internalSpan...)
 	defer span.End()
-	state.span = span
+	recording := span.IsRecording()
+	if recording {
+		state.span = span
+		if op == "" {
+			span.SetName(req.Method + " " + redactPath(req.URL.Path))
+		} else {
+			span.SetAttributes(AttrD24Operation.String(op))
+		}
+		span.SetAttributes(requestAttributes(req)...)
+	}
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
-	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
-	recordOutcome(span, resp, err)
+	if recording {
+		span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
+		recordOutcome(span, resp, err)
+	}
 	return resp, err
 }
 
@@ -128,26 +136,38 @@ func NewAttemptTracing(next http.RoundTripper, opts ...TracingOption) *AttemptTr
 
 // RoundTrip records the attempt's span around the rest of the chain.
 func (a *AttemptTracing) RoundTrip(req *http.Request) (*http.Response, error) {
-	attrs := requestAttributes(req)
-	if n := Attempt(req.Context()); n > 0 {
-		attrs = append(attrs, semconv.HTTPRequestResendCount(n))
-	}
-	name := req.Method
-	if s, ok := req.Context().Value(callStateKey{}).(*callState); ok && s.route != "" {
-		name += " " + s.route
-		attrs = append(attrs, semconv.URLTemplate(s.route))
-	}
-	ctx, span := a.t.tracer.Start(req.Context(), name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	ctx, span := a.t.tracer.Start(req.Context(), req.Method, clientSpan...)
 	defer span.End()
-	req = req.WithContext(ctx)
+	recording := span.IsRecording()
+	if recording {
+		attrs := requestAttributes(req)
+		if n := Attempt(ctx); n > 0 {
+			attrs = append(attrs, semconv.HTTPRequestResendCount(n))
+		}
+		if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.route != "" {
+			span.SetName(req.Method + " " + s.route)
+			attrs = append(attrs, semconv.URLTemplate(s.route))
+		}
+		span.SetAttributes(attrs...)
+	}
 	if a.t.propagator != nil {
 		req = req.Clone(ctx)
 		a.t.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	} else if recording {
+		req = req.WithContext(ctx)
 	}
 	resp, err := a.next.RoundTrip(req)
-	recordOutcome(span, resp, err)
+	if recording {
+		recordOutcome(span, resp, err)
+	}
 	return resp, err
 }
+
+// Span start options, built once.
+var (
+	internalSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+	clientSpan   = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+)
 
 // requestAttributes are the HTTP semantic conventions of a request, redacted.
 func requestAttributes(req *http.Request) []attribute.KeyValue {

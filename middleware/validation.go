@@ -77,10 +77,11 @@ func (e *ValidationError) Fields() []string {
 // (openapi3.T.SetStringFormatValidator): load it with the format validators
 // attached, as package openapi of this module does.
 type Validator struct {
-	next http.RoundTripper
-	ops  []*operation
-	now  func() time.Time
-	opts []openapi3.SchemaValidationOption
+	next    http.RoundTripper
+	ops     []*operation
+	now     func() time.Time
+	opts    []openapi3.SchemaValidationOption
+	formats map[string]openapi3.StringFormatValidator
 }
 
 // operation is one documented request, prepared once.
@@ -94,6 +95,8 @@ type operation struct {
 	required  bool
 	exactlies []exactlyOne
 	expiries  []cardExpiry
+	fast      *fastSchema // nil when the body schema uses a keyword the fast path does not know
+	fastParam []fastParam // nil when a parameter needs the full check
 }
 
 // exactlyOne is a oneOf whose alternatives only name required properties: the
@@ -122,6 +125,14 @@ func WithValidationClock(now func() time.Time) ValidatorOption {
 	}
 }
 
+// WithStringFormats gives the fast path the document's own format validators
+// (the ones attached to it with SetStringFormatValidator), so it can call them
+// directly instead of through kin-openapi. They must be the same validators:
+// kin-openapi does not let the Validator read them from the document.
+func WithStringFormats(formats map[string]openapi3.StringFormatValidator) ValidatorOption {
+	return func(v *Validator) { v.formats = formats }
+}
+
 // NewValidator prepares validation of every operation of doc, sending valid
 // requests through next.
 func NewValidator(doc *openapi3.T, next http.RoundTripper, opts ...ValidatorOption) (*Validator, error) {
@@ -136,7 +147,7 @@ func NewValidator(doc *openapi3.T, next http.RoundTripper, opts ...ValidatorOpti
 	for _, route := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(route)
 		for method, op := range item.Operations() {
-			prepared, err := prepare(route, method, item, op)
+			prepared, err := prepare(route, method, item, op, v.formats)
 			if err != nil {
 				return nil, err
 			}
@@ -148,7 +159,7 @@ func NewValidator(doc *openapi3.T, next http.RoundTripper, opts ...ValidatorOpti
 	return v, nil
 }
 
-func prepare(route, method string, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
+func prepare(route, method string, item *openapi3.PathItem, op *openapi3.Operation, formats map[string]openapi3.StringFormatValidator) (*operation, error) {
 	o := &operation{method: method, id: op.OperationID, route: route, segments: strings.Split(strings.Trim(route, "/"), "/")}
 	o.params = append(o.params, item.Parameters...)
 	o.params = append(o.params, op.Parameters...)
@@ -162,7 +173,38 @@ func prepare(route, method string, item *openapi3.PathItem, op *openapi3.Operati
 	if o.id == "" {
 		o.id = method + " " + route
 	}
+	o.prepareFast(formats)
 	return o, nil
+}
+
+// prepareFast compiles the operation for the fast path, if it can.
+func (o *operation) prepareFast(formats map[string]openapi3.StringFormatValidator) {
+	if o.body != nil {
+		fast, err := compileFast(o.body, formats, 0)
+		if err != nil {
+			return
+		}
+		for _, r := range o.exactlies {
+			if !fast.addRules(r.path, r.choices, nil) {
+				return
+			}
+		}
+		for i := range o.expiries {
+			if !fast.addRules(o.expiries[i].path, nil, &o.expiries[i]) {
+				return
+			}
+		}
+		o.fast = fast
+	}
+	o.fastParam = []fastParam{}
+	for _, p := range o.params {
+		fp, ok := compileParam(p, formats)
+		if !ok {
+			o.fastParam, o.fast = nil, nil
+			return
+		}
+		o.fastParam = append(o.fastParam, fp)
+	}
 }
 
 const maxSchemaDepth = 32
@@ -258,7 +300,8 @@ func requiredOnly(alts openapi3.SchemaRefs) ([][]string, bool) {
 // match finds the operation for req: the route's segments must end the
 // request's path, so a base URL with a path prefix still matches.
 func (v *Validator) match(req *http.Request) (*operation, map[string]string) {
-	segs := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	var buf [16]string
+	segs := splitPath(req.URL.Path, buf[:0])
 	for _, op := range v.ops {
 		if op.method != req.Method || len(op.segments) > len(segs) {
 			continue
@@ -288,6 +331,21 @@ func (v *Validator) match(req *http.Request) (*operation, map[string]string) {
 	return nil, nil
 }
 
+// splitPath splits a path into its non-empty segments, into buf when it fits.
+func splitPath(path string, buf []string) []string {
+	for len(path) > 0 {
+		i := strings.IndexByte(path, '/')
+		if i < 0 {
+			return append(buf, path)
+		}
+		if i > 0 {
+			buf = append(buf, path[:i])
+		}
+		path = path[i+1:]
+	}
+	return buf
+}
+
 // RoundTrip validates req and sends it only if it is valid.
 func (v *Validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	op, pathParams := v.match(req)
@@ -296,6 +354,9 @@ func (v *Validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if state, ok := req.Context().Value(callStateKey{}).(*callState); ok {
 		state.named(op.id, op.route)
+	}
+	if v.certainlyValid(req, op, pathParams) {
+		return v.next.RoundTrip(req)
 	}
 	req, violations, err := v.check(req, op, pathParams)
 	if err != nil {

@@ -205,3 +205,18 @@ func TestLuhn(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailFormat(t *testing.T) {
+	doc := openapi.MustLoad(openapi.PCI)
+	email := openapi.StringFormats(doc)[openapi.FormatEmail]
+	for addr, ok := range map[string]bool{
+		"john@example.com": true, "j.o+hn_1@sub.example.co": true, "a@b.co": true,
+		"": false, "john": false, "@example.com": false, "john@": false, "john@example": false, "john@@example.com": false,
+		".john@example.com": false, "jo..hn@example.com": false, "john@-example.com": false, "john@example..com": false,
+		"John Smith <john@example.com>": false, "john@exa mple.com": false, "jöhn@example.com": false,
+	} {
+		if got := email.Validate(addr) == nil; got != ok {
+			t.Errorf("email %q: %v, want %v", addr, got, ok)
+		}
+	}
+}

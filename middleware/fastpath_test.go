@@ -1,0 +1,137 @@
+package middleware
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/d24go/d24/openapi"
+)
+
+const agreeCard = `{"invoice_id":"inv-1","amount":100.5,"country":"BR","currency":"BRL","client_ip":"203.0.113.7","installments":3,
+"description":"Test","device_id":"dev","fee_on_payer":false,"sub_merchant_id":12,
+"payer":{"id":"11","document":"84932568207","document_type":"CPF","email":"john@example.com","first_name":"John","last_name":"Smith","phone":"+5511","birth_date":"19880910",
+"address":{"street":"Rua 13","city":"Sao Paulo","state":"SP","zip_code":"12345-678"}},
+"credit_card":{"card_number":"4111111111111111","cvv":"987","expiration_month":"10","expiration_year":"30","holder_name":"JOHN SMITH","payment_mode":"CREDIT"},
+"three_domain_secure":{"cavv":"AAAB","eci":"05","transaction_id":"x","specification_version":"2.1.0"}}`
+
+const agreeDeposit = `{"invoice_id":"inv-2","amount":"1000","country":"BR","currency":"BRL","payment_method":"IX","payment_types":["BANK_TRANSFER"],
+"payer":{"email":"a@example.com","first_name":"A","last_name":"B","registration_date":"20211123"},"reported_info":{"bank_account_number":"1"},
+"bank_account":{"k":"v"},"bonus_amount":50,"bonus_relative":false,"strikethrough_price":150.99,"surcharge_on_payer":false,
+"language":"pt","back_url":"https://a.example/b","notification_url":"https://a.example/n","test":true,"mobile":false,"early_release":false,"client_ip":"::1"}`
+
+var replacements = []any{nil, "", " ", "x", strings.Repeat("y", 300), "4111111111111112", "4000000000000060", "13", "5", "2030", "26",
+	"no-reply@example", "a b", "http://x.example", "https://x.example", "1.2.3.4", "999.1.1.1", "ñandú", "\u0000", "😀", "\\u00e9",
+	0, -1, 1, 12, 13, 1.005, 0.1, 1e3, 1e20, 12345678901234.5, "10.005", "1000", true, false, map[string]any{}, []any{}, []any{1}, map[string]any{"a": 1}}
+
+// mutations returns the body changed at every path in every way above, plus
+// each key removed and an unknown key added.
+func mutations(t *testing.T, body string) []string {
+	var root map[string]any
+	if err := json.Unmarshal([]byte(body), &root); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(obj map[string]any)
+	walk = func(obj map[string]any) {
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			orig := obj[k]
+			for _, r := range replacements {
+				obj[k] = r
+				b, _ := json.Marshal(root)
+				out = append(out, string(b))
+			}
+			delete(obj, k)
+			b, _ := json.Marshal(root)
+			out = append(out, string(b))
+			obj[k] = orig
+			if inner, ok := orig.(map[string]any); ok {
+				walk(inner)
+			}
+		}
+		obj["unknown_field"] = "z"
+		b, _ := json.Marshal(root)
+		out = append(out, string(b))
+		delete(obj, "unknown_field")
+	}
+	walk(root)
+	return append(out, body, "", "{", "[]", "null", body+"{}", strings.Replace(body, `"credit_card"`, `"card_token":"t","credit_card"`, 1))
+}
+
+func TestFastPathNeverLooserThanKin(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		doc, body   string
+		withFormats bool
+	}{{openapi.PCI, agreeCard, false}, {openapi.Deposits, agreeDeposit, false}, {openapi.PCI, agreeCard, true}, {openapi.Deposits, agreeDeposit, true}} {
+		doc := openapi.MustLoad(c.doc)
+		opts := []ValidatorOption{WithValidationClock(func() time.Time { return now })}
+		if c.withFormats {
+			opts = append(opts, WithStringFormats(openapi.StringFormats(doc)))
+		}
+		v, err := NewValidator(doc, nil, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fastValid, kinValid, total := 0, 0, 0
+		for _, body := range mutations(t, c.body) {
+			for _, key := range []string{"", "k", " "} {
+				req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", bytes.NewReader([]byte(body)))
+				if key != "" {
+					req.Header.Set(HeaderIdempotencyKey, key)
+				}
+				op, params := v.match(req)
+				if op == nil || op.fast == nil {
+					t.Fatalf("%s: no fast path for the operation", c.doc)
+				}
+				total++
+				fast := v.certainlyValid(req, op, params)
+				_, violations, err := v.check(req, op, params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fast && len(violations) > 0 {
+					t.Errorf("%s: fast path accepted what kin-openapi refuses (%v):\n%s", c.doc, violations, body)
+				}
+				if fast {
+					fastValid++
+				}
+				if len(violations) == 0 {
+					kinValid++
+					if !fast {
+						t.Logf("missed: %.200s", body)
+					}
+				}
+				if body == c.body && key != " " && !fast {
+					t.Errorf("%s: the valid body missed the fast path", c.doc)
+				}
+			}
+		}
+		t.Logf("%s: %d requests, %d valid, %d of them on the fast path", c.doc, total, kinValid, fastValid)
+		if fastValid < total/10 {
+			t.Errorf("the fast path vouched for only %d of %d", fastValid, total)
+		}
+	}
+}
+
+func TestFastPathParameters(t *testing.T) {
+	v, _ := NewValidator(openapi.MustLoad(openapi.Deposits), nil)
+	for path, want := range map[string]bool{"/v3/deposits/300004285": true, "/v3/deposits/0": false, "/v3/deposits/abc": false, "/v3/deposits/1.5": false} {
+		req, _ := http.NewRequest("GET", "https://d24.example"+path, nil)
+		op, params := v.match(req)
+		fast := v.certainlyValid(req, op, params)
+		_, violations, _ := v.check(req, op, params)
+		if fast != want || fast && len(violations) > 0 {
+			t.Errorf("%s: fast %v, violations %v", path, fast, violations)
+		}
+	}
+}
