@@ -95,7 +95,8 @@ func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
 		return nil, err
 	}
 	var rt http.RoundTripper = signer
-	if !c.noTracing {
+	tracing := !c.noTracing && !newTracing(c.tracing).noop()
+	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)
 	}
 	rt = NewRetry(rt, c.retry)
@@ -105,7 +106,7 @@ func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
 			return nil, err
 		}
 	}
-	if !c.noTracing {
+	if tracing {
 		rt = NewCallTracing(rt, c.tracing...)
 	}
 	return rt, nil

@@ -31,7 +31,11 @@ func compileParam(ref *openapi3.ParameterRef, formats map[string]openapi3.String
 		len(sch.allOf)+len(sch.oneOf)+len(sch.anyOf) > 0 {
 		return fastParam{}, false
 	}
-	return fastParam{in: p.In, name: p.Name, required: p.Required, schema: sch, number: sch.types&tString == 0}, true
+	name := p.Name
+	if p.In == openapi3.ParameterInHeader {
+		name = http.CanonicalHeaderKey(name)
+	}
+	return fastParam{in: p.In, name: name, required: p.Required, schema: sch, number: sch.types&tString == 0}, true
 }
 
 // check reports whether the parameter's raw value is certainly valid.
@@ -42,7 +46,7 @@ func (p fastParam) check(req *http.Request, pathParams map[string]string, opts [
 	case openapi3.ParameterInPath:
 		raw, present = pathParams[p.name]
 	case openapi3.ParameterInHeader:
-		values := req.Header.Values(p.name)
+		values := req.Header[p.name]
 		if len(values) > 1 {
 			return unsure
 		}
@@ -70,7 +74,7 @@ func (p fastParam) check(req *http.Request, pathParams map[string]string, opts [
 		}
 		return p.schema.checkNumber([]byte(raw))
 	}
-	return p.schema.checkString([]byte(raw), opts)
+	return p.schema.checkString([]byte(raw), false, opts)
 }
 
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

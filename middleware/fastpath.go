@@ -72,6 +72,10 @@ type fastSchema struct {
 	allOf, oneOf, anyOf []*fastSchema
 
 	placeholder bool // a property only listed as required, with no schema of its own
+
+	// oneOfByType replaces oneOf when its alternatives each accept one JSON
+	// type no other accepts: the value's type picks the only candidate.
+	oneOfByType map[jsonType]*fastSchema
 }
 
 type expiryRule struct{ month, year int }
@@ -233,7 +237,30 @@ func compileFast(s *openapi3.Schema, formats map[string]openapi3.StringFormatVal
 		}
 	}
 	f.mergeAllOf()
+	f.dispatchOneOf()
 	return f, nil
+}
+
+// dispatchOneOf builds oneOfByType when the alternatives' types are disjoint
+// and scalar, so a value is checked against its one candidate only.
+func (f *fastSchema) dispatchOneOf() {
+	if len(f.oneOf) == 0 {
+		return
+	}
+	byType := map[jsonType]*fastSchema{}
+	var all jsonType
+	for _, alt := range f.oneOf {
+		t := alt.types
+		if t == tNumber|tInteger {
+			t = tNumber
+		}
+		if t != tNumber && t != tString && t != tBoolean || all&alt.types != 0 || len(alt.allOf)+len(alt.oneOf)+len(alt.anyOf) > 0 {
+			return
+		}
+		all |= alt.types
+		byType[t] = alt
+	}
+	f.oneOfByType, f.oneOf = byType, nil
 }
 
 // mergeAllOf folds allOf members that only describe object properties into f
@@ -301,7 +328,7 @@ func (f *fastSchema) onlyObjectProperties() bool {
 	return f.types&tObject != 0 && !f.nullable && !f.noExtra && f.extra == nil && len(f.exactly) == 0 && f.expiry == nil &&
 		f.items == nil && f.minItems == 0 && f.maxItems < 0 && f.minLen == 0 && f.maxLen < 0 && f.pattern == nil &&
 		f.format == nil && f.formatProbe == nil && len(f.enum) == 0 && !f.hasMin && !f.hasMax && !f.cents && !f.int32 && !f.int64 &&
-		len(f.allOf)+len(f.oneOf)+len(f.anyOf) == 0
+		len(f.allOf)+len(f.oneOf)+len(f.anyOf) == 0 && f.oneOfByType == nil
 }
 
 // kinPattern rewrites a pattern as kin-openapi does before compiling it.
@@ -364,8 +391,9 @@ type scanner struct {
 	data []byte
 	pos  int
 	now  time.Time
-	opts []openapi3.SchemaValidationOption
-	buf  []byte // scratch for strings with escapes
+	opts  []openapi3.SchemaValidationOption
+	buf   []byte // scratch for strings with escapes
+	ascii bool   // the last string read was all ASCII
 }
 
 func (s *scanner) skipSpace() {
@@ -389,6 +417,9 @@ func (s *scanner) value(f *fastSchema, depth int) verdict {
 	start := s.pos
 	c := s.data[s.pos]
 	if c == '{' || c == '[' {
+		if f != nil && f.oneOfByType != nil {
+			return unsure // only scalar alternatives are dispatched
+		}
 		if c == '{' {
 			return s.object(f, depth)
 		}
@@ -396,6 +427,16 @@ func (s *scanner) value(f *fastSchema, depth int) verdict {
 	}
 	if s.scalar(f) != valid {
 		return unsure
+	}
+	if f != nil && f.oneOfByType != nil {
+		alt := f.oneOfByType[jsonTypeAt(c)]
+		end := s.pos
+		s.pos = start
+		ok := alt != nil && s.scalar(alt) == valid
+		s.pos = end
+		if !ok {
+			return unsure
+		}
 	}
 	return s.combinators(f, start, depth)
 }
@@ -408,7 +449,7 @@ func (s *scanner) scalar(f *fastSchema) verdict {
 		if !ok {
 			return unsure
 		}
-		return f.checkString(str, s.opts)
+		return f.checkString(str, s.ascii, s.opts)
 	case c == 't' || c == 'f':
 		word := "true"
 		if c == 'f' {
@@ -672,22 +713,26 @@ func (s *scanner) array(f *fastSchema, depth int) verdict {
 
 // str reads a JSON string at pos and returns its decoded bytes, which alias
 // the input unless it has escapes. Invalid UTF-8 is "not sure": encoding/json
-// would replace it.
+// would replace it. s.ascii tells whether every byte was ASCII.
 func (s *scanner) str() ([]byte, bool) {
 	s.pos++ // "
 	start := s.pos
+	var high byte
 	for s.pos < len(s.data) {
 		c := s.data[s.pos]
 		switch {
 		case c == '"':
 			out := s.data[start:s.pos]
 			s.pos++
-			return out, utf8.Valid(out)
+			s.ascii = high < 0x80
+			return out, s.ascii || utf8.Valid(out)
 		case c == '\\':
+			s.ascii = false
 			return s.escapedStr(start)
 		case c < 0x20:
 			return nil, false
 		}
+		high |= c
 		s.pos++
 	}
 	return nil, false
@@ -776,7 +821,7 @@ func (f *fastSchema) checkOther(t jsonType) verdict {
 	return valid
 }
 
-func (f *fastSchema) checkString(b []byte, opts []openapi3.SchemaValidationOption) verdict {
+func (f *fastSchema) checkString(b []byte, ascii bool, opts []openapi3.SchemaValidationOption) verdict {
 	if f == nil {
 		return valid
 	}
@@ -784,12 +829,15 @@ func (f *fastSchema) checkString(b []byte, opts []openapi3.SchemaValidationOptio
 		return unsure
 	}
 	if f.minLen > 0 || f.maxLen >= 0 {
-		n := 0
-		for _, r := range string(b) {
-			if utf16.IsSurrogate(r) {
-				n += 2
-			} else {
-				n++
+		n := len(b) // an ASCII string counts one UTF-16 unit a byte
+		if !ascii {
+			n = 0
+			for _, r := range string(b) {
+				if utf16.IsSurrogate(r) {
+					n += 2
+				} else {
+					n++
+				}
 			}
 		}
 		if n < f.minLen || f.maxLen >= 0 && n > f.maxLen {

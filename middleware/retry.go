@@ -112,7 +112,10 @@ func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
 func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
 	state.eligible = retryEligible(req)
-	rreq := &retryablehttp.Request{Request: req.WithContext(ctx)}
+	if ctx != req.Context() {
+		req = req.WithContext(ctx)
+	}
+	rreq := &retryablehttp.Request{Request: req}
 	if err := setBody(rreq, req); err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 // Only a request without GetBody is read into memory, once (replay keeps those
 // bytes for a repeat).
 func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Request, []byte, error) {
-	out := req.Clone(req.Context())
+	out := shallowCopy(req, 4)
 	mac := s.macs.Get().(hash.Hash)
 	defer s.macs.Put(mac)
 	mac.Reset()
@@ -172,7 +172,6 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 		mac.Write(buf)
 		replay = buf
 		out.Body = io.NopCloser(bytes.NewReader(buf))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 	}
 
 	var sum [sha256.Size]byte
@@ -180,16 +179,30 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	copy(auth[:], "D24 ")
 	hex.Encode(auth[4:], mac.Sum(sum[:0]))
 
-	out.Header.Set(HeaderDate, date)
-	out.Header.Set(HeaderLogin, s.login)
-	out.Header.Set(HeaderAuthorization, string(auth[:]))
-	if out.Body != nil && out.Body != http.NoBody && out.Header.Get("Content-Type") == "" {
-		out.Header.Set("Content-Type", "application/json")
+	// The three values share one backing array, set under their canonical keys.
+	values := [...]string{date, s.login, string(auth[:]), "application/json"}
+	out.Header[HeaderDate] = values[0:1:1]
+	out.Header[HeaderLogin] = values[1:2:2]
+	out.Header[HeaderAuthorization] = values[2:3:3]
+	if out.Body != nil && out.Body != http.NoBody && len(out.Header["Content-Type"]) == 0 {
+		out.Header["Content-Type"] = values[3:4:4]
 	}
 	if replay != nil {
 		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(replay)), nil }
 	}
 	return out, replay, nil
+}
+
+// shallowCopy copies req for a RoundTripper that only adds headers: the URL
+// and body are shared, the header map is new, with room for extra more keys.
+func shallowCopy(req *http.Request, extra int) *http.Request {
+	out := new(http.Request)
+	*out = *req
+	out.Header = make(http.Header, len(req.Header)+extra)
+	for k, v := range req.Header {
+		out.Header[k] = v
+	}
+	return out
 }
 
 // xDate formats t as X-Date, reusing the text while the second is the same.

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // tracerName is the instrumentation scope of the SDK's spans.
@@ -64,6 +65,14 @@ func newTracing(opts []TracingOption) *tracing {
 	return t
 }
 
+// noop reports whether spans go to a provider known to drop them all, so the
+// span layers can stay out of the chain. (The global provider is not: an SDK
+// may be installed behind it later.)
+func (t *tracing) noop() bool {
+	_, ok := t.provider.(noop.TracerProvider)
+	return ok
+}
+
 // WithOperation names the operation of the calls made with ctx (for example
 // "createCardDeposit"); the call span takes it as its name.
 func WithOperation(ctx context.Context, operation string) context.Context {
@@ -98,30 +107,28 @@ func NewCallTracing(next http.RoundTripper, opts ...TracingOption) *CallTracing 
 
 // RoundTrip records the call's span around the rest of the chain.
 func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
-	state, ctx := stateFrom(req.Context())
-	op := operationFrom(ctx)
-	state.namedByOp = op != ""
+	op := operationFrom(req.Context())
 	name := op
 	if name == "" {
 		name = req.Method
 	}
-	ctx, span := c.t.tracer.Start(ctx, name, internalSpan...)
+	ctx, span := c.t.tracer.Start(req.Context(), name, internalSpan...)
 	defer span.End()
-	recording := span.IsRecording()
-	if recording {
-		state.span = span
-		if op == "" {
-			span.SetName(req.Method + " " + redactPath(req.URL.Path))
-		} else {
-			span.SetAttributes(AttrD24Operation.String(op))
-		}
-		span.SetAttributes(requestAttributes(req)...)
+	if !span.IsRecording() {
+		return c.next.RoundTrip(req)
 	}
+	state, ctx := stateFrom(ctx)
+	state.namedByOp = op != ""
+	state.span = span
+	if op == "" {
+		span.SetName(req.Method + " " + redactPath(req.URL.Path))
+	} else {
+		span.SetAttributes(AttrD24Operation.String(op))
+	}
+	span.SetAttributes(requestAttributes(req)...)
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
-	if recording {
-		span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
-		recordOutcome(span, resp, err)
-	}
+	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
+	recordOutcome(span, resp, err)
 	return resp, err
 }
 
