@@ -23,6 +23,7 @@ const MaxResponseSize = 1 << 20
 
 // Client calls D24. It is safe for concurrent use; make one and share it.
 type Client struct {
+	transport       http.RoundTripper // under both chains
 	apiURL, cardURL string
 	apiRT, cardRT   http.RoundTripper // the middleware chain of each host
 	timeout         time.Duration
@@ -46,7 +47,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if o.transport == nil {
 		o.transport = DefaultTransport()
 	}
-	c := &Client{apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger, timeout: o.timeout}
+	c := &Client{transport: o.transport, apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger, timeout: o.timeout}
 	if c.apiRT, err = newChain(cfg, o, openapi.Deposits); err != nil {
 		return nil, err
 	}
@@ -95,6 +96,14 @@ func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) 
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
 	return middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
+}
+
+// CloseIdleConnections closes the idle connections of the client's transport,
+// for a service shutting down or a test that checks for leaks.
+func (c *Client) CloseIdleConnections() {
+	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }
 
 // CardAPI returns the generated client of the card API host, with the whole
@@ -194,11 +203,15 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		case errors.As(err, &invalid):
 			return invalid
 		case post && !middleware.NeverSent(err):
-			return unknown(err)
+			return unknown(transportError(err))
 		}
-		return fmt.Errorf("d24: %s: %w", cl.op, err)
+		return fmt.Errorf("d24: %s: %w", cl.op, transportError(err))
 	}
 	status = resp.StatusCode
+	if status >= 300 && status < 400 {
+		resp.Body.Close()
+		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(resp)}
+	}
 	body, err := readLimited(resp)
 	if err != nil {
 		if post && status >= 200 && status < 300 {

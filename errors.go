@@ -1,7 +1,9 @@
 package d24
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -123,3 +125,39 @@ func (e *OutcomeUnknownError) Error() string {
 }
 
 func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
+
+// RedirectError is a redirect answer. A signed request is never redirected: it
+// would carry its body, card data included, and a valid signature elsewhere. A
+// D24 host that redirects is misconfigured (or not D24): check the base URLs.
+type RedirectError struct {
+	Operation  string
+	StatusCode int
+	// Location is where the redirect pointed, with its query values redacted.
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("d24: %s: HTTP %d redirect to %q not followed: a signed request carrying card data never follows a redirect; check the base URLs",
+		e.Operation, e.StatusCode, e.Location)
+}
+
+// ErrTLSVersion is the cause of a connection refused because the server does
+// not speak TLS 1.2 or newer, which the default transport requires.
+var ErrTLSVersion = errors.New("d24: the server does not offer TLS 1.2 or newer, which the client requires")
+
+// transportError makes a connection error say what to do when it can.
+func transportError(err error) error {
+	var alert tls.AlertError
+	if errors.As(err, &alert) && alert == 70 || strings.Contains(err.Error(), "protocol version not supported") {
+		return fmt.Errorf("%w: %w", ErrTLSVersion, err)
+	}
+	return err
+}
+
+func redactedLocation(resp *http.Response) string {
+	loc, err := resp.Location()
+	if err != nil {
+		return ""
+	}
+	return middleware.RedactURL(loc)
+}

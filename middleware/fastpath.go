@@ -388,9 +388,9 @@ func fastCheck(f *fastSchema, body []byte, now time.Time, opts []openapi3.Schema
 
 // scanner walks JSON bytes once, checking them against compiled schemas.
 type scanner struct {
-	data []byte
-	pos  int
-	now  time.Time
+	data  []byte
+	pos   int
+	now   time.Time
 	opts  []openapi3.SchemaValidationOption
 	buf   []byte // scratch for strings with escapes
 	ascii bool   // the last string read was all ASCII

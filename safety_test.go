@@ -1,0 +1,64 @@
+package d24_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/d24go/d24"
+)
+
+// Each safe default refuses with its own clear error.
+func TestSafeDefaults(t *testing.T) {
+	t.Run("redirects are not followed", func(t *testing.T) {
+		elsewhere := 0
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere++ }))
+		defer other.Close()
+		redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/steal?card=x", http.StatusTemporaryRedirect)
+		}))
+		defer redirecting.Close()
+		c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: redirecting.URL, CardAPIURL: redirecting.URL, AllowInsecureHTTP: true})
+		_, err := c.CreateCardDeposit(context.Background(), cardDeposit("redir-1", canaryCard))
+		var redirect *d24.RedirectError
+		if !errors.As(err, &redirect) || redirect.StatusCode != 307 || !strings.Contains(redirect.Location, "card=REDACTED") {
+			t.Fatalf("%v", err)
+		}
+		if elsewhere != 0 {
+			t.Error("the signed request followed the redirect")
+		}
+	})
+	t.Run("answers are read through a size limit", func(t *testing.T) {
+		huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"deposit_id":1,"user_id":"`+strings.Repeat("x", d24.MaxResponseSize)+`"}`)
+		}))
+		defer huge.Close()
+		c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: huge.URL, CardAPIURL: huge.URL, AllowInsecureHTTP: true})
+		_, err := c.GetDeposit(context.Background(), 1)
+		if err == nil || !strings.Contains(err.Error(), "larger than") {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("TLS 1.2 or newer", func(t *testing.T) {
+		old := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		old.TLS = &tls.Config{MaxVersion: tls.VersionTLS11, MinVersion: tls.VersionTLS10}
+		old.StartTLS()
+		defer old.Close()
+		tr := d24.DefaultTransport()
+		if tr.TLSClientConfig.MinVersion != tls.VersionTLS12 {
+			t.Fatalf("default MinVersion %x", tr.TLSClientConfig.MinVersion)
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true // the test server's certificate; the version is what is tested
+		c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: old.URL, CardAPIURL: old.URL}, d24.WithTransport(tr),
+			d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
+		_, err := c.GetDeposit(context.Background(), 1)
+		if !errors.Is(err, d24.ErrTLSVersion) {
+			t.Errorf("%v", err)
+		}
+	})
+}
