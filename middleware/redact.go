@@ -50,11 +50,17 @@ func redactPath(path string) string {
 // or dashes ("345678***********1090", "4111 1111 1111 1111").
 var cardLike = regexp.MustCompile(`[0-9*](?:[ -]?[0-9*]){11,}`)
 
-// RedactText removes anything that looks like a card number from free text
-// such as D24's validation details, which quote the rejected value.
+// rejectedValue matches the part of a Java Bean Validation message (D24's
+// wording) that quotes the value it refused: any card field can follow it.
+var rejectedValue = regexp.MustCompile(`(?i)(rejected value( is)?[:=]?\s*).*$`)
+
+// RedactText removes from free text, such as D24's validation details, every
+// quoted rejected value ("..., rejected value is 7391") and anything that
+// looks like a card number.
 func RedactText(s string) string {
-	if !strings.ContainsAny(s, "0123456789") {
+	if !strings.ContainsAny(s, "0123456789") && !strings.Contains(strings.ToLower(s), "rejected value") {
 		return s
 	}
+	s = rejectedValue.ReplaceAllString(s, "${1}"+Redacted)
 	return cardLike.ReplaceAllString(s, Redacted)
 }
