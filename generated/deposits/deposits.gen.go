@@ -142,7 +142,10 @@ type DepositRequest struct {
 
 	// Amount An amount to send: up to 18 integer digits and 2 decimal places, greater than
 	// zero. Sent as a JSON number; the deposit examples send it as a string
-	// ("1000"), which D24 evidently accepts, so both validate.
+	// ("1000"), which D24 evidently accepts, so both validate. The bound is
+	// "below 10^18" because validators compare numbers as float64, where
+	// 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
+	// amount (and, rounding, the very largest 18-digit ones).
 	Amount externalRef0.Amount `json:"amount"`
 
 	// BackURL An HTTPS URL of at most 2048 characters.

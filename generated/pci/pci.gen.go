@@ -125,7 +125,10 @@ func (e CardResult) Valid() bool {
 type CardDepositRequest struct {
 	// Amount An amount to send: up to 18 integer digits and 2 decimal places, greater than
 	// zero. Sent as a JSON number; the deposit examples send it as a string
-	// ("1000"), which D24 evidently accepts, so both validate.
+	// ("1000"), which D24 evidently accepts, so both validate. The bound is
+	// "below 10^18" because validators compare numbers as float64, where
+	// 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
+	// amount (and, rounding, the very largest 18-digit ones).
 	Amount externalRef0.Amount `json:"amount"`
 
 	// CardIdentifier Card identifier from the Cards-on-file API.
