@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/d24go/d24/examples/internal/leakcheck"
 	"strings"
 	"testing"
 
@@ -49,4 +50,16 @@ func checkOutput(t *testing.T, out string) {
 	if strings.Contains(out, "4111111111111111") || strings.Contains(out, "4444444444444440") {
 		t.Errorf("full card number printed:\n%s", out)
 	}
+}
+
+// Nothing the example emits (spans, debug logs, its output) carries the
+// sandbox's secret key, a full card number or a CVV.
+func TestNothingLeaks(t *testing.T) {
+	t.Setenv("D24_LOGIN", "")
+	rec := leakcheck.Install(t)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	rec.Check(t, out.String(), d24test.DefaultSecretKey, "4111111111111111", "4444444444444440", "4111111111111112", "123")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/examples/internal/leakcheck"
 	"strings"
 	"testing"
 )
@@ -42,4 +44,16 @@ func TestTracingPrintsCallAndAttemptSpans(t *testing.T) {
 	if strings.Contains(out.String(), "4111111111111111") {
 		t.Error("card number in the spans")
 	}
+}
+
+// Nothing the example emits (spans, debug logs, its output) carries the
+// sandbox's secret key, a full card number or a CVV.
+func TestNothingLeaks(t *testing.T) {
+	t.Setenv("D24_LOGIN", "")
+	rec := leakcheck.Install(t)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	rec.Check(t, out.String(), d24test.DefaultSecretKey, "4111111111111111", "4444444444444440", "4111111111111112", "123")
 }

@@ -6,6 +6,7 @@ package exampleenv
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 
@@ -31,7 +32,10 @@ func (e *Env) Close() {
 }
 
 // Open returns the environment. sandboxOpts configure the in-process sandbox.
+// The client logs through slog.Default (failures at warn level; set it to
+// debug level to see every call).
 func Open(sandboxOpts []d24test.Option, clientOpts ...d24.Option) (*Env, error) {
+	clientOpts = append([]d24.Option{d24.WithLogger(slog.Default())}, clientOpts...)
 	login, secret := os.Getenv("D24_LOGIN"), os.Getenv("D24_SECRET_KEY")
 	if login == "" || secret == "" {
 		srv := d24test.NewServer(sandboxOpts...)

@@ -1,0 +1,157 @@
+package d24_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/d24go/d24"
+)
+
+// fixedAnswer answers every request with one status and body.
+type fixedAnswer struct {
+	status int
+	body   []byte
+}
+
+// settableAnswer answers with whatever fixedAnswer was set last: fuzz
+// functions run one at a time in each process, so one client serves them all.
+type settableAnswer struct{ answer fixedAnswer }
+
+func (s *settableAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	return s.answer.RoundTrip(r)
+}
+
+func (f fixedAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: f.status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r}, nil
+}
+
+// referenceExamples are the JSON examples of D24's pages, the fuzzers' seeds.
+func referenceExamples(f *testing.F) [][]byte {
+	files, err := filepath.Glob("openapi/testdata/examples/*")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no reference examples: %v", err)
+	}
+	var out [][]byte
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func fuzzClient(t testing.TB, rt http.RoundTripper) *d24.Client {
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: "https://api.example", CardAPIURL: "https://cc.example"},
+		d24.WithTransport(rt), d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Whatever D24 answers, every operation returns a model or a typed error,
+// never panics, and never calls a non-2xx answer a success.
+func FuzzResponseDecoding(f *testing.F) {
+	for _, ex := range referenceExamples(f) {
+		for _, status := range []int{200, 201, 400, 401, 404, 500, 503} {
+			for op := uint8(0); op < 3; op++ {
+				f.Add(status, ex, op)
+			}
+		}
+	}
+	f.Add(200, []byte(`{"deposit_id":1,"payment_info":{"amount":"1e400"}}`), uint8(0))
+	answer := &settableAnswer{}
+	c := fuzzClient(f, answer)
+	f.Fuzz(func(t *testing.T, status int, body []byte, op uint8) {
+		if status < 100 || status > 999 {
+			return
+		}
+		answer.answer = fixedAnswer{status: status, body: body}
+		ctx := context.Background()
+		var err error
+		switch op % 3 {
+		case 0:
+			_, err = c.CreateCardDeposit(ctx, cardDeposit("fuzz-1", canaryCard))
+		case 1:
+			_, err = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "fuzz-2", Amount: d24.MustParseAmount("1"), Country: "BR"})
+		default:
+			_, err = c.GetDeposit(ctx, 300000001)
+		}
+		ok := status >= 200 && status < 300
+		if err == nil {
+			if !ok {
+				t.Fatalf("HTTP %d taken for a success", status)
+			}
+			return
+		}
+		var apiErr *d24.APIError
+		var unknown *d24.OutcomeUnknownError
+		var redirect *d24.RedirectError
+		if !ok && !errors.As(err, &apiErr) && !errors.As(err, &redirect) {
+			t.Fatalf("HTTP %d: untyped error %v", status, err)
+		}
+		if ok && op%3 != 2 && !errors.As(err, &unknown) {
+			t.Fatalf("a POST answered %d but undecodable must be outcome-unknown: %v", status, err)
+		}
+		if strings.Contains(err.Error(), canaryCard) {
+			t.Fatal("card number in an error")
+		}
+	})
+}
+
+// Whatever reaches the notification endpoint, the handler answers one of its
+// documented statuses, and 200 only for a well-formed notification.
+func FuzzNotificationHandler(f *testing.F) {
+	f.Add("POST", []byte(`{"deposit_id": 300604089}`), 200)
+	f.Add("POST", []byte(`{"deposit_id": "1"}`), 200)
+	f.Add("GET", []byte(``), 200)
+	f.Add("POST", []byte(`{"deposit_id": 1}`), 500)
+	for _, ex := range referenceExamples(f) {
+		f.Add("POST", ex, 200)
+	}
+	status := []byte(`{"deposit_id":300604089,"status":"COMPLETED"}`)
+	answer := &settableAnswer{}
+	c := fuzzClient(f, answer)
+	f.Fuzz(func(t *testing.T, method string, body []byte, d24Status int) {
+		if d24Status < 100 || d24Status > 999 {
+			return
+		}
+		switch method {
+		case "POST", "GET", "PUT", "DELETE", "PATCH":
+		default:
+			return
+		}
+		answer.answer = fixedAnswer{status: d24Status, body: status}
+		called := false
+		h := c.NotificationHandler(func(ctx context.Context, st *d24.DepositStatus) error { called = true; return nil })
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/notify", bytes.NewReader(body)))
+		switch rec.Code {
+		case 200:
+			if _, err := d24.ParseNotification(body); err != nil || method != "POST" || !called {
+				t.Fatalf("200 for %s %q", method, body)
+			}
+		case 400, 405, 413, 500, 502:
+			if called && rec.Code != 500 {
+				t.Fatalf("callback ran but answered %d", rec.Code)
+			}
+		default:
+			t.Fatalf("undocumented status %d", rec.Code)
+		}
+	})
+}
