@@ -68,7 +68,7 @@ func fuzzClient(t testing.TB, rt http.RoundTripper) *d24.Client {
 // never panics, and never calls a non-2xx answer a success.
 func FuzzResponseDecoding(f *testing.F) {
 	for _, ex := range referenceExamples(f) {
-		for _, status := range []int{200, 201, 400, 401, 404, 500, 503} {
+		for _, status := range []int{200, 400} {
 			for op := uint8(0); op < 3; op++ {
 				f.Add(status, ex, op)
 			}
