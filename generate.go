@@ -7,3 +7,4 @@ package d24
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/common.cfg.yaml openapi/common.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/pci.cfg.yaml openapi/pci.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/deposits.cfg.yaml openapi/deposits.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/readonly.cfg.yaml openapi/readonly.yaml

@@ -26,9 +26,11 @@ import (
 const (
 	// PCI describes card deposits on D24's card API host.
 	PCI = "pci.yaml"
-	// Deposits describes deposits and their status on D24's API host.
+	// Deposits describes deposits, their status and refunds on D24's API host.
 	Deposits = "deposits.yaml"
-	// Common holds the schemas, parameters and responses both APIs share.
+	// ReadOnly describes the lookups authenticated with the read-only key.
+	ReadOnly = "readonly.yaml"
+	// Common holds the schemas, parameters and responses the APIs share.
 	Common = "common.yaml"
 )
 
@@ -41,7 +43,7 @@ const CardExpiryExtension = "x-d24-card-expiry"
 // test cards that are accepted although some fail the Luhn check.
 const TestCardsExtension = "x-d24-test-cards"
 
-//go:embed common.yaml pci.yaml deposits.yaml
+//go:embed common.yaml pci.yaml deposits.yaml readonly.yaml
 var files embed.FS
 
 // Raw returns a document's YAML exactly as embedded.

@@ -13,6 +13,7 @@ import (
 	"github.com/d24go/d24/generated/common"
 	"github.com/d24go/d24/generated/deposits"
 	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/generated/readonly"
 	"github.com/d24go/d24/openapi"
 )
 
@@ -47,12 +48,23 @@ var exampleKinds = map[string]exampleKind{
 	"notification": {openapi.Deposits, func(doc *openapi3.T) *openapi3.SchemaRef {
 		return doc.Components.Schemas["DepositNotification"]
 	}, func() any { return new(deposits.DepositNotification) }},
+	"refund-request":  {openapi.Deposits, requestSchema("/v3/refunds", "POST"), func() any { return new(deposits.RefundRequest) }},
+	"refund-response": {openapi.Deposits, responseSchema("/v3/refunds", "POST", 200), func() any { return new(deposits.RefundResponse) }},
+	"refund-status":   {openapi.Deposits, responseSchema("/v3/refunds/{refund_id}", "GET", 200), func() any { return new(deposits.RefundStatus) }},
+	"refund-notification": {openapi.Deposits, func(doc *openapi3.T) *openapi3.SchemaRef {
+		return doc.Components.Schemas["RefundNotification"]
+	}, func() any { return new(deposits.RefundNotification) }},
+	"payment-methods":      {openapi.ReadOnly, responseSchema("/v3/payment_methods", "GET", 200), func() any { return new([]readonly.PaymentMethod) }},
+	"exchange-rate":        {openapi.ReadOnly, responseSchema("/v3/exchange_rates", "GET", 200), func() any { return new(readonly.ExchangeRate) }},
+	"crypto-exchange-rate": {openapi.ReadOnly, responseSchema("/v3/exchange_rates/crypto", "GET", 200), func() any { return new(readonly.CryptoExchangeRate) }},
+	"states":               {openapi.ReadOnly, responseSchema("/v3/states", "GET", 200), func() any { return new([]readonly.State) }},
+	"banks":                {openapi.ReadOnly, responseSchema("/v3/banks", "GET", 200), func() any { return new([]readonly.Bank) }},
 }
 
 func loadDocs(t testing.TB) map[string]*openapi3.T {
 	t.Helper()
 	docs := map[string]*openapi3.T{}
-	for _, name := range []string{openapi.PCI, openapi.Deposits} {
+	for _, name := range []string{openapi.PCI, openapi.Deposits, openapi.ReadOnly} {
 		doc, err := openapi.Load(name)
 		if err != nil {
 			t.Fatalf("Load(%s): %v", name, err)

@@ -10,14 +10,21 @@ import (
 // Defines values for ErrorType.
 const (
 	ErrorTypeBeanValidationError       ErrorType = "BEAN_VALIDATION_ERROR"
+	ErrorTypeDepositNotCompleted       ErrorType = "DEPOSIT_NOT_COMPLETED"
 	ErrorTypeEmptyHeaderValue          ErrorType = "EMPTY_HEADER_VALUE"
+	ErrorTypeErrorInRefund             ErrorType = "ERROR_IN_REFUND"
 	ErrorTypeIdempotencyKeyAlreadyUsed ErrorType = "IDEMPOTENCY_KEY_ALREADY_USED"
+	ErrorTypeInsufficientFunds         ErrorType = "INSUFFICIENT_FUNDS"
+	ErrorTypeInvalidAmountToRefund     ErrorType = "INVALID_AMOUNT_TO_REFUND"
 	ErrorTypeInvalidCredentials        ErrorType = "INVALID_CREDENTIALS"
 	ErrorTypeInvalidDateRange          ErrorType = "INVALID_DATE_RANGE"
 	ErrorTypeInvalidRequestBody        ErrorType = "INVALID_REQUEST_BODY"
 	ErrorTypeInvalidSignature          ErrorType = "INVALID_SIGNATURE"
 	ErrorTypeMethodNotAllowed          ErrorType = "METHOD_NOT_ALLOWED"
+	ErrorTypeMissingBankAccount        ErrorType = "MISSING_BANK_ACCOUNT"
 	ErrorTypeMissingRequiredHeader     ErrorType = "MISSING_REQUIRED_HEADER"
+	ErrorTypeRefundNotEnabled          ErrorType = "REFUND_NOT_ENABLED"
+	ErrorTypeResourceNotFound          ErrorType = "RESOURCE_NOT_FOUND"
 	ErrorTypeUserLimitExceeded         ErrorType = "USER_LIMIT_EXCEEDED"
 )
 
@@ -26,9 +33,17 @@ func (e ErrorType) Valid() bool {
 	switch e {
 	case ErrorTypeBeanValidationError:
 		return true
+	case ErrorTypeDepositNotCompleted:
+		return true
 	case ErrorTypeEmptyHeaderValue:
 		return true
+	case ErrorTypeErrorInRefund:
+		return true
 	case ErrorTypeIdempotencyKeyAlreadyUsed:
+		return true
+	case ErrorTypeInsufficientFunds:
+		return true
+	case ErrorTypeInvalidAmountToRefund:
 		return true
 	case ErrorTypeInvalidCredentials:
 		return true
@@ -40,7 +55,13 @@ func (e ErrorType) Valid() bool {
 		return true
 	case ErrorTypeMethodNotAllowed:
 		return true
+	case ErrorTypeMissingBankAccount:
+		return true
 	case ErrorTypeMissingRequiredHeader:
+		return true
+	case ErrorTypeRefundNotEnabled:
+		return true
+	case ErrorTypeResourceNotFound:
 		return true
 	case ErrorTypeUserLimitExceeded:
 		return true
@@ -107,6 +128,9 @@ type ErrorType string
 
 // FlexString Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
 type FlexString = types.FlexString
+
+// HTTPSURL An HTTPS URL of at most 2048 characters.
+type HTTPSURL = string
 
 // InvoiceID The deposit's unique ID on the merchant's end. The SDK always sends one:
 // it is what reconciles a deposit whose answer was lost.

@@ -75,6 +75,57 @@ func (e DepositStatusValue) Valid() bool {
 	}
 }
 
+// Defines values for RefundResult.
+const (
+	RefundResultInProgress RefundResult = "IN_PROGRESS"
+	RefundResultRejected   RefundResult = "REJECTED"
+	RefundResultSuccess    RefundResult = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the RefundResult enum.
+func (e RefundResult) Valid() bool {
+	switch e {
+	case RefundResultInProgress:
+		return true
+	case RefundResultRejected:
+		return true
+	case RefundResultSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefundStatusValue.
+const (
+	RefundCancelled        RefundStatusValue = "CANCELLED"
+	RefundCompleted        RefundStatusValue = "COMPLETED"
+	RefundDelivered        RefundStatusValue = "DELIVERED"
+	RefundIncorrectDetails RefundStatusValue = "INCORRECT_DETAILS"
+	RefundPending          RefundStatusValue = "PENDING"
+	RefundRejected         RefundStatusValue = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the RefundStatusValue enum.
+func (e RefundStatusValue) Valid() bool {
+	switch e {
+	case RefundCancelled:
+		return true
+	case RefundCompleted:
+		return true
+	case RefundDelivered:
+		return true
+	case RefundIncorrectDetails:
+		return true
+	case RefundPending:
+		return true
+	case RefundRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // CardDetail The card used, for card deposits when D24 has it.
 type CardDetail struct {
 	Brand      string `json:"brand,omitempty,omitzero"`
@@ -149,7 +200,7 @@ type DepositRequest struct {
 	Amount externalRef0.Amount `json:"amount"`
 
 	// BackURL An HTTPS URL of at most 2048 characters.
-	BackURL HTTPSURL `json:"back_url,omitempty,omitzero"`
+	BackURL externalRef0.HTTPSURL `json:"back_url,omitempty,omitzero"`
 
 	// BankAccount The customer's bank account the deposit will come from, used to enforce a
 	// closed-loop policy. Its fields are not published on the reference pages:
@@ -186,7 +237,7 @@ type DepositRequest struct {
 	EarlyRelease bool `json:"early_release,omitempty,omitzero"`
 
 	// ErrorURL An HTTPS URL of at most 2048 characters.
-	ErrorURL HTTPSURL `json:"error_url,omitempty,omitzero"`
+	ErrorURL externalRef0.HTTPSURL `json:"error_url,omitempty,omitzero"`
 
 	// FeeOnPayer Whether the customer pays the deposit fee (default false).
 	FeeOnPayer bool `json:"fee_on_payer,omitempty,omitzero"`
@@ -199,7 +250,7 @@ type DepositRequest struct {
 	Language string `json:"language,omitempty,omitzero"`
 
 	// Logo An HTTPS URL of at most 2048 characters.
-	Logo HTTPSURL `json:"logo,omitempty,omitzero"`
+	Logo externalRef0.HTTPSURL `json:"logo,omitempty,omitzero"`
 
 	// MerchantExternalReference Extra internal information on your end.
 	MerchantExternalReference string `json:"merchant_external_reference,omitempty,omitzero"`
@@ -208,7 +259,7 @@ type DepositRequest struct {
 	Mobile bool `json:"mobile,omitempty,omitzero"`
 
 	// NotificationURL An HTTPS URL of at most 2048 characters.
-	NotificationURL HTTPSURL `json:"notification_url,omitempty,omitzero"`
+	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
 
 	// Payer The customer. Only what was sent or collected comes back in a status. Which
 	// fields are required depends on the API: the card API requires document,
@@ -242,7 +293,7 @@ type DepositRequest struct {
 	SubMerchantID int64 `json:"sub_merchant_id,omitempty,omitzero"`
 
 	// SuccessURL An HTTPS URL of at most 2048 characters.
-	SuccessURL HTTPSURL `json:"success_url,omitempty,omitzero"`
+	SuccessURL externalRef0.HTTPSURL `json:"success_url,omitempty,omitzero"`
 
 	// SurchargeOnPayer Whether the customer pays the surcharge. D24's default is true, so false must be sent explicitly.
 	SurchargeOnPayer *bool `json:"surcharge_on_payer,omitempty"`
@@ -343,9 +394,6 @@ type DepositStatus struct {
 // values decode as they are.
 type DepositStatusValue string
 
-// HTTPSURL An HTTPS URL of at most 2048 characters.
-type HTTPSURL = string
-
 // PayerBankAccount The payer's bank account, shown for completed Pix deposits. The page calls
 // account_number and bank_branch numbers but its examples send strings; both
 // decode.
@@ -373,6 +421,113 @@ type PayerBankAccount struct {
 // documented as a string): iterate over them.
 type PaymentMetadata map[string]interface{}
 
+// RefundBankAccount The account to refund a non-card deposit to. No lengths or required
+// fields are published for v3; bank_code is a string (GET /v3/banks gives it
+// as a number: send its decimal digits).
+type RefundBankAccount struct {
+	AccountNumber string `json:"account_number,omitempty,omitzero"`
+
+	// AccountType Only SAVING is documented for v3; kept open.
+	AccountType string `json:"account_type,omitempty,omitzero"`
+
+	// BankCode Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
+	BankCode    externalRef0.FlexString `json:"bank_code,omitempty,omitzero"`
+	Beneficiary string                  `json:"beneficiary,omitempty,omitzero"`
+	Branch      string                  `json:"branch,omitempty,omitzero"`
+}
+
+// RefundInfo The outcome of a card refund.
+type RefundInfo struct {
+	// Amount An amount D24 sends back: any number of decimal places (6.9448), as a JSON
+	// number or a string. Decoded exactly, never through float64.
+	Amount externalRef0.ResponseAmount `json:"amount,omitempty,omitzero"`
+
+	// CreatedAt A timestamp from D24: "2021-02-05 22:10:45" (UTC) in most answers,
+	// RFC 3339 with a fraction ("2025-07-15T12:57:14.936Z") in newer ones. Not
+	// `format: date-time`, which would refuse the first form.
+	CreatedAt         externalRef0.Timestamp `json:"created_at,omitempty,omitzero"`
+	Currency          string                 `json:"currency,omitempty,omitzero"`
+	PaymentMethod     string                 `json:"payment_method,omitempty,omitzero"`
+	PaymentMethodName string                 `json:"payment_method_name,omitempty,omitzero"`
+	Reason            string                 `json:"reason,omitempty,omitzero"`
+
+	// ReasonCode Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
+	ReasonCode externalRef0.FlexString `json:"reason_code,omitempty,omitzero"`
+
+	// Result SUCCESS, REJECTED (see reason) or IN_PROGRESS (a notification follows). New values decode as they are.
+	Result RefundResult `json:"result,omitempty,omitzero"`
+	Type   string       `json:"type,omitempty,omitzero"`
+}
+
+// RefundNotification The body of D24's refund notification; it carries nothing but the refund_id.
+type RefundNotification struct {
+	RefundID int64 `json:"refund_id"`
+}
+
+// RefundRequest A refund of a COMPLETED deposit.
+type RefundRequest struct {
+	// Amount The amount to refund, in the deposit's currency; absent for a full refund.
+	Amount types.Amount `json:"amount,omitempty,omitzero"`
+
+	// BankAccount The account to refund a non-card deposit to. No lengths or required
+	// fields are published for v3; bank_code is a string (GET /v3/banks gives it
+	// as a number: send its decimal digits).
+	BankAccount RefundBankAccount `json:"bank_account,omitempty,omitzero"`
+	Comments    string            `json:"comments,omitempty,omitzero"`
+
+	// Country Seen only in D24's Java SDK; its meaning is not published. Send it only if D24 asks for it.
+	Country externalRef0.Country `json:"country,omitempty,omitzero"`
+
+	// DepositID D24's deposit_id of the deposit to refund.
+	DepositID int64 `json:"deposit_id"`
+
+	// InvoiceID The deposit's invoice_id (yours, or the merchant_invoice_id D24 generated).
+	InvoiceID string `json:"invoice_id"`
+
+	// NotificationURL An HTTPS URL of at most 2048 characters.
+	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
+}
+
+// RefundResponse A created refund: only refund_id for non-card deposits (asynchronous);
+// refund_info too when a card refund was processed at once. refund_id comes
+// as a number or as a string.
+type RefundResponse struct {
+	DepositID         int64  `json:"deposit_id,omitempty,omitzero"`
+	MerchantInvoiceID string `json:"merchant_invoice_id,omitempty,omitzero"`
+
+	// RefundID Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
+	RefundID externalRef0.FlexString `json:"refund_id"`
+
+	// RefundInfo The outcome of a card refund.
+	RefundInfo RefundInfo `json:"refund_info,omitempty,omitzero"`
+}
+
+// RefundResult SUCCESS, REJECTED (see reason) or IN_PROGRESS (a notification follows). New values decode as they are.
+type RefundResult string
+
+// RefundStatus A refund as D24 has it now. No refund_id, currency or dates come back.
+type RefundStatus struct {
+	// Amount An amount D24 sends back: any number of decimal places (6.9448), as a JSON
+	// number or a string. Decoded exactly, never through float64.
+	Amount            externalRef0.ResponseAmount `json:"amount,omitempty,omitzero"`
+	DepositID         int64                       `json:"deposit_id,omitempty,omitzero"`
+	MerchantInvoiceID string                      `json:"merchant_invoice_id,omitempty,omitzero"`
+
+	// Status PENDING, INCORRECT_DETAILS (D24 needs details; back to PENDING once given),
+	// DELIVERED, CANCELLED (final), REJECTED (final), COMPLETED (final, but a
+	// bank can reverse it to REJECTED days later). New values decode as they are.
+	Status RefundStatusValue `json:"status,omitempty,omitzero"`
+
+	// Voucher The proof of refund, a base64 PDF, with voucher=true. D24 does not
+	// publish the field's name; "voucher" is assumed.
+	Voucher string `json:"voucher,omitempty,omitzero"`
+}
+
+// RefundStatusValue PENDING, INCORRECT_DETAILS (D24 needs details; back to PENDING once given),
+// DELIVERED, CANCELLED (final), REJECTED (final), COMPLETED (final, but a
+// bank can reverse it to REJECTED days later). New values decode as they are.
+type RefundStatusValue string
+
 // ReportedInfo The bank account the customer will pay from, used to detect the payment in
 // D24's bank statements; some methods require it for ONE_SHOT.
 type ReportedInfo struct {
@@ -395,11 +550,34 @@ type CreateDepositParams struct {
 	XIdempotencyKey *externalRef0.IdempotencyKey `json:"X-Idempotency-Key,omitempty"`
 }
 
+// CreateRefundParams defines parameters for CreateRefund.
+type CreateRefundParams struct {
+	// XIdempotencyKey A random and unique string that lets D24 recognise a repeated request.
+	// POST only (it has no effect on GET). An optional header sent blank is
+	// rejected with 105 EMPTY_HEADER_VALUE: omit it instead. A key already used
+	// is answered with 104 IDEMPOTENCY_KEY_ALREADY_USED; whether a repeat of the
+	// same request is replayed instead is not published. A pointer in Go: the
+	// generated client sets the header only when it is non-nil, never blank.
+	XIdempotencyKey *externalRef0.IdempotencyKey `json:"X-Idempotency-Key,omitempty"`
+}
+
+// GetRefundParams defines parameters for GetRefund.
+type GetRefundParams struct {
+	// Voucher true to receive the proof of refund, a base64 PDF.
+	Voucher *bool `form:"voucher,omitempty" json:"voucher,omitempty"`
+}
+
 // CreateDepositJSONRequestBody defines body for CreateDeposit for application/json ContentType.
 type CreateDepositJSONRequestBody = DepositRequest
 
+// CreateRefundJSONRequestBody defines body for CreateRefund for application/json ContentType.
+type CreateRefundJSONRequestBody = RefundRequest
+
 // DepositNotificationJSONRequestBody defines body for DepositNotification for application/json ContentType.
 type DepositNotificationJSONRequestBody = DepositNotification
+
+// RefundNotificationJSONRequestBody defines body for RefundNotification for application/json ContentType.
+type RefundNotificationJSONRequestBody = RefundNotification
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -493,6 +671,35 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v3/deposits/{deposit_id} (the `GetDeposit` operationId).
 	GetDeposit(ctx context.Context, depositID int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRefundWithBody Refund a completed deposit, fully or partly
+	//
+	// Several refunds may be made on one deposit while their total stays within
+	// the deposit's amount. Card deposits are refunded to the card (and may
+	// answer at once with refund_info); other methods need the payer's
+	// bank_account and answer with the refund_id only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+	CreateRefundWithBody(ctx context.Context, params *CreateRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRefund Refund a completed deposit, fully or partly
+	//
+	// Several refunds may be made on one deposit while their total stays within
+	// the deposit's amount. Card deposits are refunded to the card (and may
+	// answer at once with refund_info); other methods need the payer's
+	// bank_account and answer with the refund_id only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+	CreateRefund(ctx context.Context, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRefund Retrieve a refund's status
+	//
+	// Corresponds with GET /v3/refunds/{refund_id} (the `GetRefund` operationId).
+	GetRefund(ctx context.Context, refundID int64, params *GetRefundParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateDepositWithBody Create a deposit
@@ -534,6 +741,65 @@ func (c *Client) CreateDeposit(ctx context.Context, params *CreateDepositParams,
 // Corresponds with GET /v3/deposits/{deposit_id} (the `GetDeposit` operationId).
 func (c *Client) GetDeposit(ctx context.Context, depositID int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDepositRequest(c.Server, depositID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRefundWithBody Refund a completed deposit, fully or partly
+//
+// Several refunds may be made on one deposit while their total stays within
+// the deposit's amount. Card deposits are refunded to the card (and may
+// answer at once with refund_info); other methods need the payer's
+// bank_account and answer with the refund_id only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+func (c *Client) CreateRefundWithBody(ctx context.Context, params *CreateRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRefundRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRefund Refund a completed deposit, fully or partly
+//
+// Several refunds may be made on one deposit while their total stays within
+// the deposit's amount. Card deposits are refunded to the card (and may
+// answer at once with refund_info); other methods need the payer's
+// bank_account and answer with the refund_id only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+func (c *Client) CreateRefund(ctx context.Context, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRefundRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRefund Retrieve a refund's status
+//
+// Corresponds with GET /v3/refunds/{refund_id} (the `GetRefund` operationId).
+func (c *Client) GetRefund(ctx context.Context, refundID int64, params *GetRefundParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRefundRequest(c.Server, refundID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -633,6 +899,122 @@ func NewGetDepositRequest(server string, depositID int64) (*http.Request, error)
 	return req, nil
 }
 
+// NewCreateRefundRequest calls the generic CreateRefund builder with application/json body
+func NewCreateRefundRequest(server string, params *CreateRefundParams, body CreateRefundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRefundRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRefundRequestWithBody constructs an http.Request for the CreateRefund method, with any body, and a specified content type
+func NewCreateRefundRequestWithBody(server string, params *CreateRefundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v3/refunds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XIdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Idempotency-Key", *params.XIdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRefundRequest constructs an http.Request for the GetRefund method
+func NewGetRefundRequest(server string, refundID int64, params *GetRefundParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "refund_id", refundID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v3/refunds/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Voucher != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "voucher", *params.Voucher, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -697,6 +1079,37 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v3/deposits/{deposit_id} (the `GetDeposit` operationId).
 	GetDepositWithResponse(ctx context.Context, depositID int64, reqEditors ...RequestEditorFn) (*GetDepositResponse, error)
+
+	// CreateRefundWithBodyWithResponse Refund a completed deposit, fully or partly
+	//
+	// Several refunds may be made on one deposit while their total stays within
+	// the deposit's amount. Card deposits are refunded to the card (and may
+	// answer at once with refund_info); other methods need the payer's
+	// bank_account and answer with the refund_id only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+	CreateRefundWithBodyWithResponse(ctx context.Context, params *CreateRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error)
+
+	// CreateRefundWithResponse Refund a completed deposit, fully or partly
+	//
+	// Several refunds may be made on one deposit while their total stays within
+	// the deposit's amount. Card deposits are refunded to the card (and may
+	// answer at once with refund_info); other methods need the payer's
+	// bank_account and answer with the refund_id only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+	CreateRefundWithResponse(ctx context.Context, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error)
+
+	// GetRefundWithResponse Retrieve a refund's status
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v3/refunds/{refund_id} (the `GetRefund` operationId).
+	GetRefundWithResponse(ctx context.Context, refundID int64, params *GetRefundParams, reqEditors ...RequestEditorFn) (*GetRefundResponse, error)
 }
 
 type CreateDepositResponse struct {
@@ -823,6 +1236,137 @@ func (r GetDepositResponse) ContentType() string {
 	return ""
 }
 
+type CreateRefundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RefundResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *externalRef0.Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *externalRef0.Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *externalRef0.Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *externalRef0.Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRefundResponse) GetJSON200() *RefundResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRefundResponse) GetJSON400() *externalRef0.Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRefundResponse) GetJSON401() *externalRef0.Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRefundResponse) GetJSON404() *externalRef0.Error {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateRefundResponse) GetJSONDefault() *externalRef0.Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRefundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRefundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRefundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRefundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRefundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RefundStatus
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *externalRef0.Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *externalRef0.Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *externalRef0.Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRefundResponse) GetJSON200() *RefundStatus {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRefundResponse) GetJSON401() *externalRef0.Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRefundResponse) GetJSON404() *externalRef0.Error {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetRefundResponse) GetJSONDefault() *externalRef0.Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRefundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRefundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRefundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRefundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateDepositWithBodyWithResponse Create a deposit
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -860,6 +1404,55 @@ func (c *ClientWithResponses) GetDepositWithResponse(ctx context.Context, deposi
 		return nil, err
 	}
 	return ParseGetDepositResponse(rsp)
+}
+
+// CreateRefundWithBodyWithResponse Refund a completed deposit, fully or partly
+//
+// Several refunds may be made on one deposit while their total stays within
+// the deposit's amount. Card deposits are refunded to the card (and may
+// answer at once with refund_info); other methods need the payer's
+// bank_account and answer with the refund_id only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+func (c *ClientWithResponses) CreateRefundWithBodyWithResponse(ctx context.Context, params *CreateRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error) {
+	rsp, err := c.CreateRefundWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRefundResponse(rsp)
+}
+
+// CreateRefundWithResponse Refund a completed deposit, fully or partly
+//
+// Several refunds may be made on one deposit while their total stays within
+// the deposit's amount. Card deposits are refunded to the card (and may
+// answer at once with refund_info); other methods need the payer's
+// bank_account and answer with the refund_id only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v3/refunds (the `CreateRefund` operationId).
+func (c *ClientWithResponses) CreateRefundWithResponse(ctx context.Context, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error) {
+	rsp, err := c.CreateRefund(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRefundResponse(rsp)
+}
+
+// GetRefundWithResponse Retrieve a refund's status
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v3/refunds/{refund_id} (the `GetRefund` operationId).
+func (c *ClientWithResponses) GetRefundWithResponse(ctx context.Context, refundID int64, params *GetRefundParams, reqEditors ...RequestEditorFn) (*GetRefundResponse, error) {
+	rsp, err := c.GetRefund(ctx, refundID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRefundResponse(rsp)
 }
 
 // ParseCreateDepositResponse parses an HTTP response from a CreateDepositWithResponse call
@@ -956,6 +1549,107 @@ func ParseGetDepositResponse(rsp *http.Response) (*GetDepositResponse, error) {
 	return response, nil
 }
 
+// ParseCreateRefundResponse parses an HTTP response from a CreateRefundWithResponse call
+func ParseCreateRefundResponse(rsp *http.Response) (*CreateRefundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRefundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RefundResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRefundResponse parses an HTTP response from a GetRefundWithResponse call
+func ParseGetRefundResponse(rsp *http.Response) (*GetRefundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRefundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RefundStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest externalRef0.Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // CallbackInitiator sends OpenAPI callback requests to target URLs.
 // Modeled on the generated Client, but with no stored Server -- the full
 // target URL is provided per-call by the caller (typically discovered
@@ -1027,6 +1721,11 @@ type CallbackInitiatorInterface interface {
 	DepositNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	DepositNotification(ctx context.Context, targetURL string, body DepositNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefundNotificationWithBody fires the refundNotification callback with any body
+	RefundNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	RefundNotification(ctx context.Context, targetURL string, body RefundNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 func (p *CallbackInitiator) DepositNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1053,6 +1752,30 @@ func (p *CallbackInitiator) DepositNotification(ctx context.Context, targetURL s
 	return p.Client.Do(req)
 }
 
+func (p *CallbackInitiator) RefundNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefundNotificationCallbackRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) RefundNotification(ctx context.Context, targetURL string, body RefundNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefundNotificationCallbackRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
 // NewDepositNotificationCallbackRequest builds a application/json POST request for the depositNotification callback
 func NewDepositNotificationCallbackRequest(targetURL string, body DepositNotificationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1066,6 +1789,37 @@ func NewDepositNotificationCallbackRequest(targetURL string, body DepositNotific
 
 // NewDepositNotificationCallbackRequestWithBody builds a POST request for the depositNotification callback with any body
 func NewDepositNotificationCallbackRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRefundNotificationCallbackRequest builds a application/json POST request for the refundNotification callback
+func NewRefundNotificationCallbackRequest(targetURL string, body RefundNotificationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRefundNotificationCallbackRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewRefundNotificationCallbackRequestWithBody builds a POST request for the refundNotification callback with any body
+func NewRefundNotificationCallbackRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 	_ = err
 
