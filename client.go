@@ -13,6 +13,7 @@ import (
 
 	"github.com/d24go/d24/generated/deposits"
 	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/generated/readonly"
 	"github.com/d24go/d24/middleware"
 	"github.com/d24go/d24/openapi"
 )
@@ -26,9 +27,11 @@ type Client struct {
 	transport       http.RoundTripper // under both chains
 	apiURL, cardURL string
 	apiRT, cardRT   http.RoundTripper // the middleware chain of each host
+	readOnlyRT      http.RoundTripper // the Bearer chain, nil without a read-only key
 	timeout         time.Duration
 	api             *deposits.ClientWithResponses
 	card            *pci.ClientWithResponses
+	readOnly        *readonly.ClientWithResponses
 	keyFunc         KeyFunc
 	logger          *slog.Logger
 }
@@ -54,6 +57,14 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if c.cardRT, err = newChain(cfg, o, openapi.PCI); err != nil {
 		return nil, err
 	}
+	if cfg.ReadOnlyKey != "" {
+		if c.readOnlyRT, err = newChain(cfg, o, openapi.ReadOnly); err != nil {
+			return nil, err
+		}
+		if c.readOnly, err = readonly.NewClientWithResponses(apiURL, readonly.WithHTTPClient(httpClient(c.readOnlyRT, o.timeout))); err != nil {
+			return nil, err
+		}
+	}
 	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT, o.timeout))); err != nil {
 		return nil, err
 	}
@@ -74,8 +85,9 @@ func httpClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
 	}
 }
 
-// newChain builds the middleware chain for one host, validating against its
-// document.
+// newChain builds the middleware chain for one document, validating against
+// it: signed with the secret key, or, for the read-only document, with the
+// read-only key as a Bearer token (and never the other way round).
 func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) {
 	doc, err := openapi.Load(docName)
 	if err != nil {
@@ -95,6 +107,9 @@ func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) 
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
+	if docName == openapi.ReadOnly {
+		return middleware.NewReadOnlyChain(cfg.ReadOnlyKey, chainOpts...)
+	}
 	return middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
 }
 
@@ -110,48 +125,44 @@ func (c *Client) CloseIdleConnections() {
 // middleware chain, for anything the methods here do not cover.
 func (c *Client) CardAPI() *pci.ClientWithResponses { return c.card }
 
-// API returns the generated client of the API host (deposits, status), with the
-// whole middleware chain.
+// API returns the generated client of the API host (deposits, status,
+// refunds), with the whole middleware chain.
 func (c *Client) API() *deposits.ClientWithResponses { return c.api }
+
+// ReadOnlyAPI returns the generated client of the read-only lookups, with the
+// whole middleware chain authenticating with the read-only key; nil without
+// Config.ReadOnlyKey.
+func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses { return c.readOnly }
 
 // CreateCardDeposit charges a card (PCI, server to server). A REJECTED card is
 // a result (PaymentInfo.Result, ReasonCode), not an error; so is
 // PENDING_AUTHENTICATION, whose AuthenticationURL the payer must visit.
 func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest) (*CardDepositResponse, error) {
 	httpReq, err := pci.NewCreateCardDepositRequest(c.cardURL, nil, req)
-	if err != nil {
-		return nil, fmt.Errorf("d24: createCardDeposit: encoding the request: %w", err)
-	}
-	out := new(CardDepositResponse)
-	err = c.call(ctx, call{op: "createCardDeposit", rt: c.cardRT, req: httpReq, invoiceID: req.InvoiceID}, out)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callFor[CardDepositResponse](ctx, c, call{op: "createCardDeposit", rt: c.cardRT, req: httpReq, invoiceID: req.InvoiceID}, err)
 }
 
 // CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
 // payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
 func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest) (*DepositResponse, error) {
 	httpReq, err := deposits.NewCreateDepositRequest(c.apiURL, nil, req)
-	if err != nil {
-		return nil, fmt.Errorf("d24: createDeposit: encoding the request: %w", err)
-	}
-	out := new(DepositResponse)
-	if err := c.call(ctx, call{op: "createDeposit", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callFor[DepositResponse](ctx, c, call{op: "createDeposit", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, err)
 }
 
 // GetDeposit returns a deposit's status as D24 has it now.
 func (c *Client) GetDeposit(ctx context.Context, depositID int64) (*DepositStatus, error) {
 	httpReq, err := deposits.NewGetDepositRequest(c.apiURL, depositID)
-	if err != nil {
-		return nil, fmt.Errorf("d24: getDeposit: %w", err)
+	return callFor[DepositStatus](ctx, c, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, err)
+}
+
+// callFor makes a call whose request the generated code built (buildErr is
+// its error) and decodes the answer into a new T.
+func callFor[T any](ctx context.Context, c *Client, cl call, buildErr error) (*T, error) {
+	if buildErr != nil {
+		return nil, fmt.Errorf("d24: %s: building the request: %w", cl.op, buildErr)
 	}
-	out := new(DepositStatus)
-	if err := c.call(ctx, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, out); err != nil {
+	out := new(T)
+	if err := c.call(ctx, cl, out); err != nil {
 		return nil, err
 	}
 	return out, nil

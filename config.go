@@ -54,6 +54,10 @@ type Config struct {
 	// SecretKey signs every request. Required. It is never logged, traced or
 	// put in an error.
 	SecretKey string
+	// ReadOnlyKey authenticates the read-only lookups (payment methods, exchange
+	// rates, states, banks) as a Bearer token. Optional: without it those calls
+	// return ErrMissingReadOnlyKey. It must differ from SecretKey.
+	ReadOnlyKey string
 	// Environment is Staging (default) or Production.
 	Environment Environment
 	// Brand picks the brand's hosts (BrandD24 by default).
@@ -68,9 +72,11 @@ type Config struct {
 
 // Configuration errors returned by New.
 var (
-	ErrMissingLogin     = errors.New("d24: Config.Login is required")
-	ErrMissingSecretKey = errors.New("d24: Config.SecretKey is required")
-	ErrInsecureURL      = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
+	ErrMissingLogin       = errors.New("d24: Config.Login is required")
+	ErrMissingSecretKey   = errors.New("d24: Config.SecretKey is required")
+	ErrInsecureURL        = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
+	ErrSameKeys           = errors.New("d24: Config.ReadOnlyKey equals Config.SecretKey: the secret key would travel as a Bearer token")
+	ErrMissingReadOnlyKey = errors.New("d24: this lookup needs Config.ReadOnlyKey (D24's read-only API key)")
 )
 
 // baseURLs returns the API and card API base URLs, checked.
@@ -80,6 +86,9 @@ func (c Config) baseURLs() (api, card string, err error) {
 	}
 	if c.SecretKey == "" {
 		return "", "", ErrMissingSecretKey
+	}
+	if c.ReadOnlyKey != "" && c.ReadOnlyKey == c.SecretKey {
+		return "", "", ErrSameKeys
 	}
 	defaults := hosts[c.Brand][c.Environment]
 	api, card = firstNonEmpty(c.APIURL, defaults[0]), firstNonEmpty(c.CardAPIURL, defaults[1])

@@ -4,6 +4,7 @@ import (
 	"github.com/d24go/d24/generated/common"
 	"github.com/d24go/d24/generated/deposits"
 	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/generated/readonly"
 	"github.com/d24go/d24/types"
 )
 
@@ -36,6 +37,30 @@ type (
 	DepositStatusValue = deposits.DepositStatusValue
 	// ReportedInfo is the bank account a customer will pay from.
 	ReportedInfo = deposits.ReportedInfo
+
+	// RefundRequest is a full or partial refund of a completed deposit.
+	RefundRequest = deposits.RefundRequest
+	// RefundBankAccount is where a non-card deposit is refunded to.
+	RefundBankAccount = deposits.RefundBankAccount
+	// RefundResponse is a created refund (RefundInfo for card refunds done at once).
+	RefundResponse = deposits.RefundResponse
+	// RefundInfo is a card refund's outcome.
+	RefundInfo = deposits.RefundInfo
+	// RefundStatus is a refund as D24 has it now.
+	RefundStatus = deposits.RefundStatus
+	// RefundStatusValue is PENDING, DELIVERED, COMPLETED, ... (Refund* constants).
+	RefundStatusValue = deposits.RefundStatusValue
+
+	// PaymentMethod is one of the merchant's payment methods in a country.
+	PaymentMethod = readonly.PaymentMethod
+	// ExchangeRate is a USD amount converted to a local currency.
+	ExchangeRate = readonly.ExchangeRate
+	// CryptoExchangeRate is an amount converted to a cryptocurrency.
+	CryptoExchangeRate = readonly.CryptoExchangeRate
+	// State is a state as Address.State takes it.
+	State = readonly.State
+	// Bank is a bank as RefundBankAccount.BankCode takes it.
+	Bank = readonly.Bank
 
 	// Payer is the customer, shared by both APIs.
 	Payer = common.Payer
@@ -74,6 +99,23 @@ const (
 const (
 	CheckoutOneShot = deposits.CheckoutOneShot
 	CheckoutHosted  = deposits.CheckoutHosted
+)
+
+// Refund statuses. COMPLETED can still turn REJECTED if the bank reverses it.
+const (
+	RefundPending          = deposits.RefundPending
+	RefundIncorrectDetails = deposits.RefundIncorrectDetails
+	RefundDelivered        = deposits.RefundDelivered
+	RefundCancelled        = deposits.RefundCancelled
+	RefundRejected         = deposits.RefundRejected
+	RefundCompleted        = deposits.RefundCompleted
+)
+
+// Card refund results.
+const (
+	RefundResultSuccess    = deposits.RefundResultSuccess
+	RefundResultRejected   = deposits.RefundResultRejected
+	RefundResultInProgress = deposits.RefundResultInProgress
 )
 
 // Deposit statuses. COMPLETED is final; EXPIRED and CANCELLED can still turn

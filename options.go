@@ -3,6 +3,7 @@ package d24
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/propagation"
@@ -32,10 +33,20 @@ type RetryPolicy = middleware.RetryPolicy
 // middleware.KeyFunc and KeyFromInvoiceID).
 type KeyFunc = middleware.KeyFunc
 
-// KeyFromInvoiceID derives each POST's idempotency key from its invoice_id, so
-// a restarted process or another replica re-sending the same deposit sends the
-// same key and D24 cannot create it twice.
-func KeyFromInvoiceID() KeyFunc { return middleware.KeyFromJSONField("invoice_id") }
+// KeyFromInvoiceID derives each deposit creation's idempotency key from its
+// invoice_id, so a restarted process or another replica re-sending the same
+// deposit sends the same key and D24 cannot create it twice. Refunds keep
+// random keys: two partial refunds of one invoice are two refunds, and a key
+// derived from the invoice would make D24 replay the first instead.
+func KeyFromInvoiceID() KeyFunc {
+	byInvoice := middleware.KeyFromJSONField("invoice_id")
+	return func(req *http.Request, body []byte) (string, error) {
+		if !strings.HasSuffix(req.URL.Path, "/v3/deposits") {
+			return "", nil
+		}
+		return byInvoice(req, body)
+	}
+}
 
 // WithTransport sets the RoundTripper under the middleware chain
 // (DefaultTransport() by default).

@@ -228,13 +228,13 @@ func (s *Server) depositStatus(idText string) answer {
 	}
 	resp := map[string]any{
 		"user_id": d.UserID, "deposit_id": d.ID, "invoice_id": d.InvoiceID, "country": d.Country,
-		"currency": d.Currency, "local_amount": json.Number(local.String()), "usd_amount": json.Number(usd.StringFixed(2)),
-		"bonus_amount": json.Number("0.00"), "bonus_relative": "false", "payment_method": d.PaymentMethod,
-		"payment_type": d.PaymentType, "status": d.Status, "payer": d.payer, "refunded": false,
+		"currency": d.Currency, "local_amount": jsonNumber(local.String()), "usd_amount": jsonNumber(usd.StringFixed(2)),
+		"bonus_amount": jsonNumber("0.00"), "bonus_relative": "false", "payment_method": d.PaymentMethod,
+		"payment_type": d.PaymentType, "status": d.Status, "payer": d.payer, "refunded": d.refunded,
 		"current_payer_verification": "UNMATCHED", "d24test_note": "unknown fields like this one must be ignored",
 	}
 	if d.PaymentMethod != "" {
-		resp["fee_amount"], resp["fee_currency"] = json.Number("2.50"), "USD"
+		resp["fee_amount"], resp["fee_currency"] = jsonNumber("2.50"), "USD"
 	}
 	if d.cardDetail != nil {
 		resp["card_detail"] = d.cardDetail
@@ -247,3 +247,6 @@ func (s *Server) depositStatus(idText string) answer {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jsonNumber writes a decimal as a JSON number, digit for digit.
+type jsonNumber = json.Number

@@ -105,6 +105,16 @@ func (s *Server) handler(host hostKind) http.Handler {
 func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
+	case isReadOnlyPath(path) && host == apiHost:
+		return s.readOnly(r, path)
+	case path == "/v3/refunds" && host == apiHost:
+		if r.Method != http.MethodPost {
+			return methodNotAllowed()
+		}
+	case strings.HasPrefix(path, "/v3/refunds/") && host == apiHost:
+		if r.Method != http.MethodGet {
+			return methodNotAllowed()
+		}
 	case path == "/v3/deposits":
 		if r.Method != http.MethodPost {
 			return methodNotAllowed()
@@ -121,11 +131,17 @@ func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
 	if e := s.authenticate(r, body); e != nil {
 		return e.answer()
 	}
-	if r.Method == http.MethodGet {
+	switch {
+	case strings.HasPrefix(path, "/v3/refunds/"):
+		return s.refundStatus(strings.TrimPrefix(path, "/v3/refunds/"), r.URL.Query().Get("voucher") == "true")
+	case r.Method == http.MethodGet:
 		return s.depositStatus(strings.TrimPrefix(path, "/v3/deposits/"))
 	}
-	return s.idempotent(host, r.Header.Get("X-Idempotency-Key"), body, func() answer {
-		if host == cardHost {
+	return s.idempotent(host, path, r.Header.Get("X-Idempotency-Key"), body, func() answer {
+		switch {
+		case path == "/v3/refunds":
+			return s.createRefund(body)
+		case host == cardHost:
 			return s.createCardDeposit(body)
 		}
 		return s.createDeposit(body)
@@ -135,14 +151,15 @@ func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
 // idempotent runs create once per key: a repeat replays the stored answer or is
 // refused with 104, as the server's IdempotencyMode says. Only answers that
 // created something are stored, so a corrected request can reuse its key.
-func (s *Server) idempotent(host hostKind, key string, body []byte, create func() answer) answer {
+func (s *Server) idempotent(host hostKind, path, key string, body []byte, create func() answer) answer {
 	if key == "" {
 		return create()
 	}
-	unlock := s.store.lockKey(host, key)
+	scope := host.String() + path
+	unlock := s.store.lockKey(scope, key)
 	defer unlock()
 	sum := sha256.Sum256(body)
-	if prev, ok := s.store.stored(host, key); ok {
+	if prev, ok := s.store.stored(scope, key); ok {
 		if s.cfg.idempotency == RejectRepeatedKeys || prev.bodySum != sum {
 			return (&apiError{status: 400, Code: 104, Description: "Idempotency key already used", Type: "IDEMPOTENCY_KEY_ALREADY_USED"}).answer()
 		}
@@ -150,7 +167,7 @@ func (s *Server) idempotent(host hostKind, key string, body []byte, create func(
 	}
 	a := create()
 	if a.status >= 200 && a.status < 300 {
-		s.store.remember(host, key, storedAnswer{bodySum: sum, answer: a})
+		s.store.remember(scope, key, storedAnswer{bodySum: sum, answer: a})
 	}
 	return a
 }

@@ -13,7 +13,9 @@ var notifySchedule = []int{5, 25, 125, 625, 3125}
 
 // Notification is one delivery attempt of a notification.
 type Notification struct {
-	DepositID int64
+	// Field is what the notification names: deposit_id or refund_id.
+	Field     string
+	DepositID int64 // the deposit_id or refund_id notified
 	URL       string
 	Attempt   int // 0 for the first delivery
 	Status    int // the merchant's answer, 0 if it could not be reached
@@ -44,31 +46,38 @@ func (s *Server) DeclineDeposit(id int64) error { return s.SetDepositStatus(id, 
 // status D24 may add tomorrow) and, when the deposit has a notification URL,
 // POSTs {"deposit_id": N} to it, retrying non-2xx answers on D24's schedule.
 func (s *Server) SetDepositStatus(id int64, status string) error {
-	s.store.mu.Lock()
-	d, ok := s.store.deposits[id]
-	if ok {
+	return s.setStatus("deposit_id", id, func() (string, bool) {
+		d, ok := s.store.deposits[id]
+		if !ok {
+			return "", false
+		}
 		d.Status = status
-	}
-	var url string
-	if ok {
-		url = d.NotificationURL
-	}
+		return d.NotificationURL, true
+	})
+}
+
+// setStatus applies change under the store's lock and notifies the URL it
+// returns, if any, with {"<field>": id}.
+func (s *Server) setStatus(field string, id int64, change func() (url string, ok bool)) error {
+	s.store.mu.Lock()
+	url, ok := change()
 	s.store.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("d24test: no deposit %d", id)
+		return fmt.Errorf("d24test: no %s %d", field, id)
 	}
 	if url != "" {
 		s.wg.Add(1)
-		go s.notify(id, url)
+		go s.notify(field, id, url)
 	}
 	return nil
 }
 
-func (s *Server) notify(id int64, url string) {
+// notify POSTs {"<field>": id} to url, retrying on D24's schedule.
+func (s *Server) notify(field string, id int64, url string) {
 	defer s.wg.Done()
-	body := []byte(fmt.Sprintf(`{"deposit_id": %d}`, id))
+	body := []byte(fmt.Sprintf(`{%q: %d}`, field, id))
 	for attempt := 0; ; attempt++ {
-		n := Notification{DepositID: id, URL: url, Attempt: attempt, At: s.now()}
+		n := Notification{Field: field, DepositID: id, URL: url, Attempt: attempt, At: s.now()}
 		req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json")

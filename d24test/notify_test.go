@@ -29,7 +29,7 @@ func TestNotificationsDeliveredAndRetried(t *testing.T) {
 	defer merchant.Close()
 	srv := d24test.NewServer(d24test.WithNotificationClient(merchant.Client()))
 	defer srv.Close()
-	created := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://shop.example/notify", merchant.URL, 1), nil)
+	created := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL, 1), nil)
 	id := int64(created.json["deposit_id"].(float64))
 
 	for _, change := range []func(int64) error{srv.CompleteDeposit} {

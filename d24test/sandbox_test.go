@@ -73,7 +73,7 @@ func cardBody(number, month, year string) string {
 "credit_card":{"card_number":"` + number + `","cvv":"123","expiration_month":"` + month + `","expiration_year":"` + year + `","holder_name":"JOHN SMITH"}}`
 }
 
-const depositBody = `{"invoice_id":"dep-1","amount":"1000","country":"BR","currency":"BRL","payer":{"id":"11","document":"84932568207","email":"juan@example.com"},"notification_url":"https://shop.example/notify"}`
+const depositBody = `{"invoice_id":"dep-1","amount":"1000","country":"BR","currency":"BRL","payer":{"id":"11","document":"84932568207","email":"juan@example.com"},"notification_url":"https://127.0.0.1:9/notify"}` // a refused loopback port: tests never reach out
 
 func TestErrorCodesInD24sOrder(t *testing.T) {
 	srv := d24test.NewServer()

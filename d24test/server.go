@@ -35,9 +35,11 @@ type Server struct {
 	APIURL string
 	// CardAPIURL is the base URL of the card API host (PCI card deposits).
 	CardAPIURL string
-	// Login and SecretKey are the credentials the sandbox accepts.
-	Login     string
-	SecretKey string
+	// Login and SecretKey are the credentials the sandbox accepts;
+	// ReadOnlyKey is the Bearer key of the read-only lookups.
+	Login       string
+	SecretKey   string
+	ReadOnlyKey string
 
 	cfg    config
 	api    *httptest.Server
@@ -52,6 +54,7 @@ type Server struct {
 
 type config struct {
 	login, secret     string
+	readOnlyKey       string
 	now               func() time.Time
 	skew              time.Duration
 	idempotency       IdempotencyMode
@@ -123,7 +126,7 @@ func NewServer(opts ...Option) *Server {
 // address already in use, say).
 func Start(opts ...Option) (*Server, error) {
 	cfg := config{
-		login: DefaultLogin, secret: DefaultSecretKey, now: time.Now, skew: 5 * time.Minute,
+		login: DefaultLogin, secret: DefaultSecretKey, readOnlyKey: DefaultReadOnlyKey, now: time.Now, skew: 5 * time.Minute,
 		threeDSCards: map[string]bool{DefaultThreeDSCard: true}, notifyUnit: time.Millisecond,
 		notifyClient: &http.Client{Timeout: 10 * time.Second}, seed: 1,
 	}
@@ -134,7 +137,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Login: cfg.login, SecretKey: cfg.secret, cfg: cfg, store: newStore(), check: check}
+	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg, store: newStore(), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost)); err != nil {

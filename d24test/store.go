@@ -32,6 +32,7 @@ type Deposit struct {
 	UserID          string
 	payer           map[string]any
 	cardDetail      map[string]any
+	refunded        bool
 }
 
 // RecordedRequest is a request the sandbox received, without its signature and
@@ -53,15 +54,17 @@ type storedAnswer struct {
 }
 
 type store struct {
-	mu       sync.Mutex
-	nextID   int64
-	deposits map[int64]*Deposit
-	order    []int64
-	requests []*RecordedRequest
-	answers  map[string]storedAnswer
-	keyLocks map[string]*keyLock
-	notified []Notification
-	nextUser int
+	mu         sync.Mutex
+	nextID     int64
+	deposits   map[int64]*Deposit
+	order      []int64
+	requests   []*RecordedRequest
+	answers    map[string]storedAnswer
+	keyLocks   map[string]*keyLock
+	notified   []Notification
+	nextUser   int
+	refunds    map[int64]*Refund
+	nextRefund int64
 }
 
 type keyLock struct {
@@ -70,7 +73,8 @@ type keyLock struct {
 }
 
 func newStore() *store {
-	return &store{nextID: 300000001, deposits: map[int64]*Deposit{}, answers: map[string]storedAnswer{}, keyLocks: map[string]*keyLock{}}
+	return &store{nextID: 300000001, deposits: map[int64]*Deposit{}, answers: map[string]storedAnswer{}, keyLocks: map[string]*keyLock{},
+		refunds: map[int64]*Refund{}}
 }
 
 // recordHandle lets the handler fill in a recorded request's outcome.
@@ -138,8 +142,8 @@ func redactValue(v any) {
 	}
 }
 
-func (s *store) lockKey(host hostKind, key string) func() {
-	k := host.String() + "\x00" + key
+func (s *store) lockKey(scope, key string) func() {
+	k := scope + "\x00" + key
 	s.mu.Lock()
 	l := s.keyLocks[k]
 	if l == nil {
@@ -159,17 +163,17 @@ func (s *store) lockKey(host hostKind, key string) func() {
 	}
 }
 
-func (s *store) stored(host hostKind, key string) (storedAnswer, bool) {
+func (s *store) stored(scope, key string) (storedAnswer, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.answers[host.String()+"\x00"+key]
+	a, ok := s.answers[scope+"\x00"+key]
 	return a, ok
 }
 
-func (s *store) remember(host hostKind, key string, a storedAnswer) {
+func (s *store) remember(scope, key string, a storedAnswer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answers[host.String()+"\x00"+key] = a
+	s.answers[scope+"\x00"+key] = a
 }
 
 func (s *store) add(d *Deposit) *Deposit {

@@ -16,7 +16,7 @@ import (
 // uses, and words what is wrong as D24 does: one "field: message" line per
 // field, never quoting card data.
 type validator struct {
-	card, deposit schemaCheck
+	card, deposit, refund schemaCheck
 }
 
 // schemaCheck is a request schema with its own document's format validators
@@ -29,14 +29,14 @@ type schemaCheck struct {
 func newValidator() (*validator, error) {
 	v := &validator{}
 	for _, d := range []struct {
-		name  string
-		check *schemaCheck
-	}{{openapi.PCI, &v.card}, {openapi.Deposits, &v.deposit}} {
+		name, path string
+		check      *schemaCheck
+	}{{openapi.PCI, "/v3/deposits", &v.card}, {openapi.Deposits, "/v3/deposits", &v.deposit}, {openapi.Deposits, "/v3/refunds", &v.refund}} {
 		doc, err := openapi.Load(d.name)
 		if err != nil {
 			return nil, err
 		}
-		d.check.schema = doc.Paths.Find("/v3/deposits").Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+		d.check.schema = doc.Paths.Find(d.path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
 		d.check.opts = append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
 	}
 	return v, nil

@@ -80,21 +80,38 @@ func WithChainClock(now func() time.Time) Option {
 //		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 //	}))
 func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
+	return newChain(opts, func(c chainConfig) (http.RoundTripper, error) {
+		var signerOpts []SignerOption
+		if c.clock != nil {
+			signerOpts = append(signerOpts, WithClock(c.clock))
+		}
+		return NewSigner(login, secret, c.transport, signerOpts...)
+	})
+}
+
+// NewReadOnlyChain builds the chain for D24's read-only lookups: the same
+// layers as NewChain, with the Bearer authenticator where the Signer would be.
+// The secret key is not given to it, so it cannot send it.
+func NewReadOnlyChain(readOnlyKey string, opts ...Option) (http.RoundTripper, error) {
+	return newChain(opts, func(c chainConfig) (http.RoundTripper, error) {
+		return NewBearer(readOnlyKey, c.transport)
+	})
+}
+
+// newChain orders the layers around the authenticator auth builds.
+func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) (http.RoundTripper, error) {
 	c := chainConfig{}
 	for _, o := range opts {
 		o(&c)
 	}
-	var signerOpts []SignerOption
 	validatorOpts := []ValidatorOption{WithStringFormats(c.formats)}
 	if c.clock != nil {
-		signerOpts = append(signerOpts, WithClock(c.clock))
 		validatorOpts = append(validatorOpts, WithValidationClock(c.clock))
 	}
-	signer, err := NewSigner(login, secret, c.transport, signerOpts...)
+	rt, err := auth(c)
 	if err != nil {
 		return nil, err
 	}
-	var rt http.RoundTripper = signer
 	tracing := !c.noTracing && !newTracing(c.tracing).noop()
 	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)

@@ -1,12 +1,14 @@
 // Command quickstart walks through the main flow of the D24 SDK: a successful
 // card deposit, a declined test card, the first deposit's status, a one-shot
-// Pix deposit, and a validation error caught before anything is sent.
+// Pix deposit, a validation error caught before anything is sent, Brazil's
+// payment methods, and a refund of the first card deposit.
 //
 //	go run ./examples/quickstart
 //
 // It runs against an in-process fake D24 with no setup; with D24_LOGIN and
 // D24_SECRET_KEY set it talks to D24 staging (or to D24_API_URL and
-// D24_CARD_API_URL). It exits non-zero if a step fails unexpectedly.
+// D24_CARD_API_URL), and lists payment methods if D24_READ_ONLY_KEY is set too.
+// It exits non-zero if a step fails unexpectedly.
 package main
 
 import (
@@ -100,6 +102,28 @@ func run(ctx context.Context, out io.Writer) error {
 	for _, v := range invalid.Violations {
 		fmt.Fprintf(out, "     %s: %s\n", v.Field, v.Rule)
 	}
+	// 6. The payment methods enabled in Brazil (read-only key, Bearer).
+	methods, err := client.PaymentMethods(ctx, "BR")
+	switch {
+	case errors.Is(err, d24.ErrMissingReadOnlyKey):
+		fmt.Fprintln(out, "6. Payment methods skipped: set D24_READ_ONLY_KEY")
+	case err != nil:
+		return fmt.Errorf("step 6, payment methods: %w", err)
+	default:
+		fmt.Fprintf(out, "6. Payment methods in Brazil: %d\n", len(methods))
+		for _, m := range methods {
+			fmt.Fprintf(out, "     %-3s %-16s %s\n", m.Code, m.Name, m.Type)
+		}
+	}
+
+	// 7. Refund the first card deposit (all of it: no Amount).
+	refund, err := client.CreateRefund(ctx, d24.RefundRequest{DepositID: paid.DepositID, InvoiceID: paid.MerchantInvoiceID,
+		Comments: "quickstart refund"})
+	if err != nil {
+		return fmt.Errorf("step 7, refund: %w", err)
+	}
+	fmt.Fprintf(out, "7. Refund %s of deposit %d: %s, %s %s\n", refund.RefundID, paid.DepositID, refund.RefundInfo.Result,
+		refund.RefundInfo.Amount.StringFixed(2), refund.RefundInfo.Currency)
 	fmt.Fprintln(out, "All steps completed.")
 	return nil
 }

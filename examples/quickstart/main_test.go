@@ -23,8 +23,9 @@ func TestQuickstartAgainstTheInProcessSandbox(t *testing.T) {
 // The environment variables point it at a sandbox it did not start, as they
 // would at the d24sandbox command.
 func TestQuickstartThroughEnvironmentVariables(t *testing.T) {
-	srv := d24test.NewServer(d24test.WithCredentials("env-login", "env-secret"))
+	srv := d24test.NewServer(d24test.WithCredentials("env-login", "env-secret"), d24test.WithReadOnlyKey("env-read-only"))
 	defer srv.Close()
+	t.Setenv("D24_READ_ONLY_KEY", "env-read-only")
 	t.Setenv("D24_LOGIN", "env-login")
 	t.Setenv("D24_SECRET_KEY", "env-secret")
 	t.Setenv("D24_API_URL", srv.APIURL)
@@ -42,7 +43,7 @@ func TestQuickstartThroughEnvironmentVariables(t *testing.T) {
 func checkOutput(t *testing.T, out string) {
 	t.Helper()
 	for _, want := range []string{"1. Card deposit", "SUCCESS", "411111******1111", "REJECTED", "INSUFFICIENT_FUNDS",
-		"COMPLETED", "ONE_SHOT via Pix", "digitable_line", "credit_card.card_number", "payer.email", "All steps completed."} {
+		"COMPLETED", "ONE_SHOT via Pix", "digitable_line", "credit_card.card_number", "payer.email", "6. Payment methods in Brazil", "Boleto", "7. Refund", "100.00 BRL", "All steps completed."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -22,6 +22,7 @@ func main() {
 	cardAddr := flag.String("card-addr", "127.0.0.1:0", "address of the card API host (PCI card deposits)")
 	login := flag.String("login", d24test.DefaultLogin, "X-Login the sandbox accepts")
 	secret := flag.String("secret", d24test.DefaultSecretKey, "secret key the sandbox accepts")
+	readOnly := flag.String("read-only-key", d24test.DefaultReadOnlyKey, "read-only key (Bearer) the lookups accept")
 	notify := flag.String("notification-url", "", "URL notified for deposits that give none")
 	flag.Parse()
 	// Listen for signals before anything is served, so none is missed.
@@ -31,6 +32,7 @@ func main() {
 	srv, err := d24test.Start(
 		d24test.WithAddresses(*apiAddr, *cardAddr),
 		d24test.WithCredentials(*login, *secret),
+		d24test.WithReadOnlyKey(*readOnly),
 		d24test.WithNotificationURL(*notify),
 		d24test.WithNotificationSchedule(1e9), // D24's schedule in seconds instead of minutes
 	)

@@ -1,7 +1,7 @@
 // Package exampleenv connects the examples to D24 staging when D24_LOGIN and
-// D24_SECRET_KEY are set (or to D24_API_URL and D24_CARD_API_URL, such as a
-// d24sandbox), and to an in-process d24test sandbox otherwise, so every example
-// runs with no setup.
+// D24_SECRET_KEY are set (with D24_READ_ONLY_KEY for the lookups; or to
+// D24_API_URL and D24_CARD_API_URL, such as a d24sandbox), and to an in-process
+// d24test sandbox otherwise, so every example runs with no setup.
 package exampleenv
 
 import (
@@ -39,7 +39,7 @@ func Open(sandboxOpts []d24test.Option, clientOpts ...d24.Option) (*Env, error) 
 	login, secret := os.Getenv("D24_LOGIN"), os.Getenv("D24_SECRET_KEY")
 	if login == "" || secret == "" {
 		srv := d24test.NewServer(sandboxOpts...)
-		c, err := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey,
+		c, err := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey, ReadOnlyKey: srv.ReadOnlyKey,
 			APIURL: srv.APIURL, CardAPIURL: srv.CardAPIURL, AllowInsecureHTTP: true}, clientOpts...)
 		if err != nil {
 			srv.Close()
@@ -47,7 +47,8 @@ func Open(sandboxOpts []d24test.Option, clientOpts ...d24.Option) (*Env, error) 
 		}
 		return &Env{Client: c, Sandbox: srv, Where: "an in-process d24test sandbox (set D24_LOGIN and D24_SECRET_KEY for D24 staging)"}, nil
 	}
-	cfg := d24.Config{Login: login, SecretKey: secret, APIURL: os.Getenv("D24_API_URL"), CardAPIURL: os.Getenv("D24_CARD_API_URL")}
+	cfg := d24.Config{Login: login, SecretKey: secret, ReadOnlyKey: os.Getenv("D24_READ_ONLY_KEY"),
+		APIURL: os.Getenv("D24_API_URL"), CardAPIURL: os.Getenv("D24_CARD_API_URL")}
 	cfg.AllowInsecureHTTP = isLoopbackHTTP(cfg.APIURL) && isLoopbackHTTP(cfg.CardAPIURL)
 	c, err := d24.New(cfg, clientOpts...)
 	if err != nil {
