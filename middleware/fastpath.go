@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/types"
 )
 
 // The fast path checks a request body straight from its bytes against a
@@ -615,19 +617,13 @@ func (s *scanner) object(f *fastSchema, depth int) verdict {
 					year = s.data[valueStart+1 : s.pos-1]
 				}
 			}
-			s.skipSpace()
-			if s.pos >= len(s.data) {
+			more, ok := s.separator('}')
+			if !ok {
 				return unsure
 			}
-			if s.data[s.pos] == ',' {
-				s.pos++
-				continue
-			}
-			if s.data[s.pos] == '}' {
-				s.pos++
+			if !more {
 				break
 			}
-			return unsure
 		}
 	}
 	if f == nil {
@@ -687,19 +683,13 @@ func (s *scanner) array(f *fastSchema, depth int) verdict {
 				return unsure
 			}
 			n++
-			s.skipSpace()
-			if s.pos >= len(s.data) {
+			more, ok := s.separator(']')
+			if !ok {
 				return unsure
 			}
-			if s.data[s.pos] == ',' {
-				s.pos++
-				continue
-			}
-			if s.data[s.pos] == ']' {
-				s.pos++
+			if !more {
 				break
 			}
-			return unsure
 		}
 	}
 	if f == nil {
@@ -709,6 +699,24 @@ func (s *scanner) array(f *fastSchema, depth int) verdict {
 		return unsure
 	}
 	return s.combinators(f, start, depth)
+}
+
+// separator reads what follows a member or an element: ',' (more follows) or
+// the closing byte (done); anything else is not sure.
+func (s *scanner) separator(closing byte) (more, ok bool) {
+	s.skipSpace()
+	if s.pos >= len(s.data) {
+		return false, false
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return true, true
+	case closing:
+		s.pos++
+		return false, true
+	}
+	return false, false
 }
 
 // str reads a JSON string at pos and returns its decoded bytes, which alias
@@ -769,46 +777,13 @@ func (s *scanner) number() ([]byte, bool) {
 	return s.data[start:s.pos], true
 }
 
+// isNumberAt reads a JSON number literal at *pos, advancing it.
 func isNumberAt(b []byte, pos *int) bool {
-	i := *pos
-	if i < len(b) && b[i] == '-' {
-		i++
+	end, ok := types.ScanJSONNumber(b, *pos)
+	if ok {
+		*pos = end
 	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	*pos = i
-	return true
+	return ok
 }
 
 func (f *fastSchema) checkOther(t jsonType) verdict {

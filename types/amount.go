@@ -202,7 +202,13 @@ func (a *Amount) UnmarshalText(b []byte) error {
 
 // isJSONNumber reports whether b is a JSON number literal (RFC 8259 grammar).
 func isJSONNumber(b []byte) bool {
-	i := 0
+	end, ok := ScanJSONNumber(b, 0)
+	return ok && end == len(b)
+}
+
+// ScanJSONNumber reads a JSON number literal (RFC 8259 grammar) starting at
+// b[i] and returns the index just after it, or false if none starts there.
+func ScanJSONNumber(b []byte, i int) (int, bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -214,7 +220,7 @@ func isJSONNumber(b []byte) bool {
 			i++
 		}
 	default:
-		return false
+		return 0, false
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
@@ -223,7 +229,7 @@ func isJSONNumber(b []byte) bool {
 			i++
 		}
 		if i == start {
-			return false
+			return 0, false
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -236,10 +242,10 @@ func isJSONNumber(b []byte) bool {
 			i++
 		}
 		if i == start {
-			return false
+			return 0, false
 		}
 	}
-	return i == len(b)
+	return i, true
 }
 
 // truncate keeps error strings short; amounts are not secret, but a corrupt
