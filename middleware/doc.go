@@ -11,7 +11,8 @@
 //
 // A key chosen inside the retry loop would differ per attempt and defeat
 // deduplication; a signature made outside it would go stale; validation outside
-// it runs once.
+// it runs once. NewReadOnlyChain builds the same chain for D24's read-only
+// lookups with the Bearer authenticator in the signer's place.
 //
 // The package knows nothing of D24's generated types: it takes what it needs
 // (credentials, an OpenAPI document) as arguments.
