@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,7 +191,7 @@ func BenchmarkCardDeposit(b *testing.B) {
 	})
 	parallel := func(b *testing.B, call func(context.Context) error, s *benchServer) {
 		b.ReportAllocs()
-		b.SetParallelism(max(1, 64/runtimeProcs()))
+		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
 		// Warm the pool as a running service has it: 64 calls at once, for
 		// both transports alike. conns/op then counts connections opened
 		// while the measured calls run.

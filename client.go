@@ -178,10 +178,6 @@ type call struct {
 	key       string
 }
 
-// retryableStatus are the answers after which a POST may or may not have been
-// processed (the retry layer gave up on them).
-var retryableStatus = map[int]bool{408: true, 429: true, 500: true, 502: true, 503: true, 504: true}
-
 // call sends a request through the chain and decodes a 2xx answer into out.
 // A POST gets its idempotency key here, so that an outcome-unknown error can
 // carry it. The chain is called as a RoundTripper, without an http.Client
@@ -194,7 +190,8 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 
 	post := cl.req.Method == http.MethodPost
 	if post {
-		if cl.key, err = c.idempotencyKey(cl.req); err != nil {
+		// A blank derived key is kept: validation refuses it by name.
+		if cl.key, err = middleware.ChooseIdempotencyKey(cl.req, c.keyFunc); err != nil {
 			return err
 		}
 		cl.req.Header.Set(middleware.HeaderIdempotencyKey, cl.key)
@@ -232,7 +229,9 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	}
 	if status < 200 || status > 299 {
 		apiErr := newAPIError(cl.op, status, body)
-		if post && (apiErr.Code == ErrIdempotencyKeyUsed || retryableStatus[status]) {
+		// After a retryable status the retry layer gave up: the POST may or may
+		// not have been processed.
+		if post && (apiErr.Code == ErrIdempotencyKeyUsed || middleware.RetryableStatus(status)) {
 			return unknown(apiErr)
 		}
 		return apiErr
@@ -245,29 +244,6 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		return fmt.Errorf("d24: %s: %w", cl.op, err)
 	}
 	return nil
-}
-
-// idempotencyKey is the caller's KeyFunc's key, or a random one.
-func (c *Client) idempotencyKey(req *http.Request) (string, error) {
-	if c.keyFunc != nil && req.GetBody != nil {
-		rc, err := req.GetBody()
-		if err != nil {
-			return "", err
-		}
-		body, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return "", err
-		}
-		key, err := c.keyFunc(req, body)
-		if err != nil {
-			return "", fmt.Errorf("d24: idempotency key function: %w", err)
-		}
-		if key != "" {
-			return key, nil
-		}
-	}
-	return middleware.NewIdempotencyKey(), nil
 }
 
 // readLimited reads an answer's body, at most MaxResponseSize bytes, and

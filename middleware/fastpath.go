@@ -515,7 +515,7 @@ func (s *scanner) combinators(f *fastSchema, start, depth int) verdict {
 		// Another alternative may be valid in a way the fast path cannot tell,
 		// so even one match must not hide a second: count only certain ones and
 		// refuse to vouch unless the others certainly fail their type.
-		if n != 1 || !s.othersExcluded(f.oneOf, start, end) {
+		if n != 1 || !s.othersExcluded(f.oneOf, start) {
 			return unsure
 		}
 	}
@@ -536,7 +536,7 @@ func (s *scanner) combinators(f *fastSchema, start, depth int) verdict {
 
 // othersExcluded reports whether at most one alternative of a oneOf accepts the
 // JSON type of the value at start: then one certain match is the only match.
-func (s *scanner) othersExcluded(alts []*fastSchema, start, end int) bool {
+func (s *scanner) othersExcluded(alts []*fastSchema, start int) bool {
 	t := jsonTypeAt(s.data[start])
 	n := 0
 	for _, a := range alts {

@@ -87,8 +87,21 @@ func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
 	return m.next.RoundTrip(out)
 }
 
+// key chooses the key; a derived key that is only white space (D24 would
+// answer 105) falls back to a random one here, where no validation follows.
 func (m *Idempotency) key(req *http.Request) (string, error) {
-	if m.keyFunc == nil || req.GetBody == nil {
+	key, err := ChooseIdempotencyKey(req, m.keyFunc)
+	if err == nil && strings.TrimSpace(key) == "" {
+		key = NewIdempotencyKey()
+	}
+	return key, err
+}
+
+// ChooseIdempotencyKey returns the key keyFunc derives from req and its body
+// (read through GetBody), or a random one when keyFunc is nil, req has no
+// GetBody, or keyFunc returns "".
+func ChooseIdempotencyKey(req *http.Request, keyFunc KeyFunc) (string, error) {
+	if keyFunc == nil || req.GetBody == nil {
 		return NewIdempotencyKey(), nil
 	}
 	rc, err := req.GetBody()
@@ -100,11 +113,11 @@ func (m *Idempotency) key(req *http.Request) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
 	}
-	key, err := m.keyFunc(req, body)
+	key, err := keyFunc(req, body)
 	if err != nil {
 		return "", fmt.Errorf("d24 middleware: idempotency key function: %w", err)
 	}
-	if strings.TrimSpace(key) == "" {
+	if key == "" {
 		return NewIdempotencyKey(), nil
 	}
 	return key, nil

@@ -73,6 +73,10 @@ var retryableStatus = map[int]bool{
 	http.StatusGatewayTimeout:      true,
 }
 
+// RetryableStatus reports whether an answer with this status is worth another
+// attempt (408, 429, 500, 502, 503, 504); after one, a POST's outcome is unknown.
+func RetryableStatus(code int) bool { return retryableStatus[code] }
+
 // Retry retries calls under a RetryPolicy, on go-retryablehttp. When it gives
 // up, the caller gets the last answer with its body intact, or the last error
 // with its cause (errors.Is and errors.As see through it).
