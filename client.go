@@ -3,7 +3,6 @@ package d24
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -204,7 +203,7 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	resp, err := cl.rt.RoundTrip(cl.req.WithContext(middleware.WithOperation(ctx, cl.op)))
+	resp, err := cl.rt.RoundTrip(cl.req.WithContext(middleware.StartCall(ctx, cl.op)))
 	if err != nil {
 		var invalid *ValidationError
 		switch {
@@ -236,7 +235,7 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		}
 		return apiErr
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := decodeAnswer(body, out); err != nil {
 		err = fmt.Errorf("decoding D24's answer: %w", err)
 		if post {
 			return unknown(err)
@@ -250,10 +249,20 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 // closes it.
 func readLimited(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength <= MaxResponseSize {
-		buf.Grow(int(resp.ContentLength))
+	if n := resp.ContentLength; n > 0 && n <= MaxResponseSize {
+		// The usual answer: as long as announced, read into a buffer of that
+		// size, then read to the end so the connection goes back to the pool.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, fmt.Errorf("reading D24's answer: %w", err)
+		}
+		var extra [1]byte
+		if m, _ := resp.Body.Read(extra[:]); m > 0 {
+			return nil, fmt.Errorf("reading D24's answer: longer than its Content-Length (%d bytes)", n)
+		}
+		return body, nil
 	}
+	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading D24's answer: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,34 @@ func TestSafeDefaults(t *testing.T) {
 			t.Errorf("%v", err)
 		}
 	})
+	t.Run("answers must be as long as their Content-Length", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			length string
+			body   string
+			want   string
+		}{
+			"announced above the limit": {strconv.Itoa(d24.MaxResponseSize + 1), `{"deposit_id":1}`, "reading D24's answer"},
+			"shorter than announced":    {"100", `{"deposit_id":1}`, "reading D24's answer"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Length", tc.length)
+					io.WriteString(w, tc.body)
+				}))
+				defer srv.Close()
+				c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
+					d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
+				_, err := c.GetDeposit(context.Background(), 1)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("%v", err)
+				}
+			})
+		}
+		c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s"}, d24.WithTransport(longerThanAnnounced{}))
+		if _, err := c.GetDeposit(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "longer than its Content-Length") {
+			t.Errorf("a body longer than announced: %v", err)
+		}
+	})
 	t.Run("TLS 1.2 or newer", func(t *testing.T) {
 		old := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 		old.TLS = &tls.Config{MaxVersion: tls.VersionTLS11, MinVersion: tls.VersionTLS10}
@@ -61,4 +90,13 @@ func TestSafeDefaults(t *testing.T) {
 			t.Errorf("%v", err)
 		}
 	})
+}
+
+// longerThanAnnounced is a transport whose answers are longer than their
+// Content-Length says.
+type longerThanAnnounced struct{}
+
+func (longerThanAnnounced) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: 5,
+		Body: io.NopCloser(strings.NewReader(`{"deposit_id":1}`)), Request: r}, nil
 }
