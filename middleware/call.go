@@ -9,6 +9,7 @@ import (
 // callState is what the layers of one logical call share through its context;
 // the outermost layer that needs it creates it.
 type callState struct {
+	operation string     // StartCall: the operation's name
 	eligible  bool       // Retry: repeating the request cannot charge twice
 	attempt   int        // Retry: 0 for the first attempt
 	span      trace.Span // CallTracing: the call span
@@ -26,6 +27,15 @@ func stateFrom(ctx context.Context) (*callState, context.Context) {
 	}
 	s := &callState{}
 	return s, context.WithValue(ctx, callStateKey{}, s)
+}
+
+// StartCall begins one logical call made with the returned context: it names
+// the call's operation, as WithOperation does, and holds the state the chain's
+// layers share for that call, so that they need not derive contexts and copy
+// the request to add it. Use a fresh StartCall per call and never share its
+// context between calls (WithOperation's can be shared).
+func StartCall(ctx context.Context, operation string) context.Context {
+	return context.WithValue(ctx, callStateKey{}, &callState{operation: operation})
 }
 
 // named records the operation the Validator recognised: the call span takes its

@@ -82,6 +82,9 @@ func WithOperation(ctx context.Context, operation string) context.Context {
 type operationKey struct{}
 
 func operationFrom(ctx context.Context) string {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.operation != "" {
+		return s.operation
+	}
 	op, _ := ctx.Value(operationKey{}).(string)
 	return op
 }

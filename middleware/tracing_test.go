@@ -1,8 +1,10 @@
 package middleware_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,5 +137,38 @@ func TestPropagationIsAnOption(t *testing.T) {
 	reqs := srv.seen()
 	if reqs[0].header.Get("Traceparent") != "" || reqs[1].header.Get("Traceparent") == "" {
 		t.Errorf("traceparent: off=%q on=%q", reqs[0].header.Get("Traceparent"), reqs[1].header.Get("Traceparent"))
+	}
+}
+
+// StartCall names the call span as WithOperation does, and each call keeps its
+// own attempt count: the second call, answered at once, is not counted on top of
+// the first one's retry.
+func TestStartCall(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	srv := newScript(t, status(503, `{"code":700,"type":"INTERNAL"}`), status(200, `{}`))
+	rt, err := middleware.NewChain("L", "secret", middleware.WithDocument(openapi.MustLoad(openapi.PCI)),
+		middleware.WithTracing(middleware.WithTracerProvider(tp)), middleware.WithRetryPolicy(fast))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequest(http.MethodPost, srv.srv.URL+"/v3/deposits", strings.NewReader(validCardDeposit))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(middleware.HeaderIdempotencyKey, "start-call-"+strconv.Itoa(i))
+		resp, err := rt.RoundTrip(req.WithContext(middleware.StartCall(context.Background(), "chargeCard")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var calls []string
+	for _, s := range rec.Ended() {
+		if s.SpanKind() == trace.SpanKindInternal {
+			calls = append(calls, s.Name()+"/"+attrs(s)["d24.operation"].AsString()+"/"+strconv.FormatInt(attrs(s)["d24.attempts"].AsInt64(), 10))
+		}
+	}
+	if got := strings.Join(calls, ","); got != "chargeCard/chargeCard/2,chargeCard/chargeCard/1" {
+		t.Errorf("call spans (name/operation/attempts): %s", got)
 	}
 }
