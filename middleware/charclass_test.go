@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +30,42 @@ func TestClassPatternAgreesWithRegexp(t *testing.T) {
 	for _, pat := range []string{`^(0[1-9]|1[0-2])$`, `^[^\s]+$`, `^https://[^\s]+$`, `\S`, `^[\d]{2}$`, `^[0-9]{1,18}(\.[0-9]{1,2})?$`} {
 		if _, ok := parseClassPattern(pat); ok {
 			t.Errorf("%s compiled to a byte table", pat)
+		}
+	}
+}
+
+// The set, prefix and contains matchers agree with the regexp engine, on the
+// documents' patterns and on random strings with white space, non-ASCII
+// letters and invalid UTF-8.
+func TestSyntaxPatternsAgreeWithRegexp(t *testing.T) {
+	compiled := []string{`^(0[1-9]|1[0-2]|[1-9])$`, `^https://[^\s]+$`, `\S`, `^(ab|c)[xy]$`, `^https://[^a]+$`}
+	notCompiled := []string{`^[0-9]{1,18}(\.[0-9]{1,2})?$`, `^-?[0-9]+(\.[0-9]+)?$`, `^(é|e)$`, `^x+[^\s]+$`, `(?i)^ab$`, `^[0-9]+$x`}
+	for _, pat := range notCompiled {
+		if m, ok := compileSyntax(pat); ok {
+			t.Errorf("%s compiled to %T", pat, m)
+		}
+	}
+	alphabet := []string{"0", "1", "2", "9", "a", "b", "c", "x", "y", "h", "t", "p", "s", ":", "/", " ", "\t", "\n", "\r", "\f", "\v", "é", "\u00a0", "\u2028", "\xff", "\xed\xa0\x80", "https://"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	inputs := []string{"", "1", "01", "09", "10", "12", "13", "00", "0", "https://", "https://x", "https:// x", "https://é", "https://\xff", " ", "\t\n", "é", "\xff"}
+	for i := 0; i < 5000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(6); n >= 0; n-- {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		inputs = append(inputs, b.String())
+	}
+	for _, pat := range compiled {
+		m, ok := compileSyntax(pat)
+		if !ok {
+			t.Errorf("%s: not compiled", pat)
+			continue
+		}
+		re := regexp.MustCompile(pat)
+		for _, in := range inputs {
+			if m.Match([]byte(in)) != re.MatchString(in) {
+				t.Errorf("%s (%T) on %q: %v, regexp %v", pat, m, in, m.Match([]byte(in)), re.MatchString(in))
+			}
 		}
 	}
 }
