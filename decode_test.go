@@ -1,0 +1,84 @@
+package d24
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// answerTypes are a fresh value of every type a Client decodes a 2xx answer into.
+var answerTypes = []func() any{
+	func() any { return new(CardDepositResponse) },
+	func() any { return new(DepositResponse) },
+	func() any { return new(DepositStatus) },
+	func() any { return new(RefundResponse) },
+	func() any { return new(RefundStatus) },
+	func() any { return new([]PaymentMethod) },
+	func() any { return new(ExchangeRate) },
+	func() any { return new(CryptoExchangeRate) },
+	func() any { return new([]State) },
+	func() any { return new([]Bank) },
+}
+
+// agree decodes body into every answer type with decodeAnswer and with
+// encoding/json, and reports where they differ: in refusing it, or in the value.
+func agree(t *testing.T, body []byte) {
+	t.Helper()
+	for _, newValue := range answerTypes {
+		ours, std := newValue(), newValue()
+		errOurs, errStd := decodeAnswer(body, ours), json.Unmarshal(body, std)
+		if (errOurs == nil) != (errStd == nil) {
+			t.Fatalf("%T from %q: decodeAnswer error %v, encoding/json error %v", ours, body, errOurs, errStd)
+		}
+		if errOurs == nil && !reflect.DeepEqual(ours, std) {
+			t.Fatalf("%T from %q:\ndecodeAnswer  %+v\nencoding/json %+v", ours, body, ours, std)
+		}
+	}
+}
+
+// decodeAnswer (JSON v2 with v1 options) decodes every example of D24's pages,
+// and shapes around them, exactly as encoding/json does.
+func TestDecodeAnswerAgreesWithEncodingJSON(t *testing.T) {
+	for _, body := range answerSeeds(t) {
+		agree(t, body)
+	}
+}
+
+func FuzzDecodeAnswer(f *testing.F) {
+	for _, body := range answerSeeds(f) {
+		f.Add(body)
+	}
+	f.Fuzz(agree)
+}
+
+// answerSeeds are the reference examples plus the edge cases where JSON
+// decoders are known to differ.
+func answerSeeds(t testing.TB) [][]byte {
+	files, err := filepath.Glob("openapi/testdata/examples/*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no reference examples: %v", err)
+	}
+	var out [][]byte
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	for _, s := range []string{
+		`{"DEPOSIT_ID":1,"Payment_Info":{"Amount":1.5}}`,                   // names in another case
+		`{"deposit_id":1,"deposit_id":2}`,                                  // duplicate names
+		`{"user_id":"\xff\xfe","deposit_id":1}`,                            // invalid UTF-8
+		`{"deposit_id":null,"payment_info":null}`,                          // nulls
+		`{"deposit_id":"1"}`, `{"deposit_id":1.5}`, `{"deposit_id":1e400}`, // wrong types
+		`{"payment_info":{"amount":"1e400"}}`, `{"payment_info":{"created_at":"yesterday"}}`,
+		`[]`, `[{"code":"VI"},{"code":1}]`, `{"deposit_id":1} trailing`, `{"deposit_id":1}{}`, ``, `null`, ` {} `,
+		`{"a":{"b":[1,2,{"c":null}]},"deposit_id":7}`, `{"deposit_id":-0,"user_id":"\u0000\ud800"}`,
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
