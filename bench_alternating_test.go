@@ -1,0 +1,53 @@
+package d24_test
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// BenchmarkAlternating measures the same ratio as tls/full-noop over tls/bare,
+// and memory/full-noop over memory/bare, but alternates the two in batches of
+// 32 calls inside one benchmark, so that the machine's slow and fast spells
+// (seconds long on a shared two-core VM) fall on both alike. It reports the
+// median batch of each and their ratio. See BENCHMARKS.md.
+func BenchmarkAlternating(b *testing.B) {
+	b.Run("tls", func(b *testing.B) {
+		bare, full := newBenchServer(b), newBenchServer(b)
+		alternate(b, viaGenerated(bare.URL, bare.bareTransport()),
+			viaClient(full.URL, full.clientTransport(), noop.NewTracerProvider()))
+	})
+	b.Run("memory", func(b *testing.B) {
+		alternate(b, viaGenerated("https://cc-api.example", memoryTransport{}),
+			viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()))
+	})
+}
+
+func alternate(b *testing.B, bare, full func(context.Context) error) {
+	const batch = 32
+	ctx := context.Background()
+	var bareRuns, fullRuns []float64
+	run := func(call func(context.Context) error, n int) float64 {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(n)
+	}
+	b.ResetTimer()
+	for done := 0; done < b.N; done += batch {
+		n := min(batch, b.N-done)
+		bareRuns = append(bareRuns, run(bare, n))
+		fullRuns = append(fullRuns, run(full, n))
+	}
+	median := func(v []float64) float64 { sort.Float64s(v); return v[len(v)/2] }
+	mb, mf := median(bareRuns), median(fullRuns)
+	b.ReportMetric(mb, "bare-ns/call")
+	b.ReportMetric(mf, "full-ns/call")
+	b.ReportMetric(mf/mb, "full/bare")
+}
