@@ -37,11 +37,12 @@ func compilePattern(pattern string) (patternMatcher, error) {
 	if p, ok := parseClassPattern(pattern); ok {
 		return p, nil
 	}
-	re, err := regexp.Compile(kinPattern(pattern))
+	kp := kinPattern(pattern)
+	re, err := regexp.Compile(kp)
 	if err != nil {
 		return nil, err
 	}
-	if m, ok := compileSyntax(kinPattern(pattern)); ok {
+	if m, ok := compileSyntax(kp); ok {
 		return m, nil
 	}
 	return re, nil
