@@ -13,7 +13,7 @@ type callState struct {
 	eligible  bool       // Retry: repeating the request cannot charge twice
 	attempt   int        // Retry: 0 for the first attempt
 	span      trace.Span // CallTracing: the call span
-	namedByOp bool       // CallTracing: WithOperation named the span
+	namedByOp bool       // CallTracing: WithOperation or StartCall named the span
 	route     string     // Validator: the matched route template
 }
 
@@ -39,7 +39,8 @@ func StartCall(ctx context.Context, operation string) context.Context {
 }
 
 // named records the operation the Validator recognised: the call span takes its
-// ID as name unless WithOperation gave one, and attempt spans take the route.
+// ID as name unless WithOperation or StartCall gave one, and attempt spans take
+// the route.
 func (s *callState) named(operation, route string) {
 	s.route = route
 	if s.span != nil && !s.namedByOp {
