@@ -53,9 +53,9 @@ func FuzzDecodeAnswer(f *testing.F) {
 	f.Fuzz(agree)
 }
 
-// answerSeeds are the reference examples plus the edge cases where JSON
-// decoders are known to differ.
-func answerSeeds(t testing.TB) [][]byte {
+// ReferenceExamples returns the JSON examples of D24's pages (the fuzzers'
+// seeds); exported to the package's external tests.
+func ReferenceExamples(t testing.TB) [][]byte {
 	files, err := filepath.Glob("openapi/testdata/examples/*")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no reference examples: %v", err)
@@ -68,6 +68,13 @@ func answerSeeds(t testing.TB) [][]byte {
 		}
 		out = append(out, b)
 	}
+	return out
+}
+
+// answerSeeds are the reference examples plus the edge cases where JSON
+// decoders are known to differ.
+func answerSeeds(t testing.TB) [][]byte {
+	out := ReferenceExamples(t)
 	for _, s := range []string{
 		`{"DEPOSIT_ID":1,"Payment_Info":{"Amount":1.5}}`,                   // names in another case
 		`{"deposit_id":1,"deposit_id":2}`,                                  // duplicate names

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,23 +36,6 @@ func (f fixedAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r}, nil
 }
 
-// referenceExamples are the JSON examples of D24's pages, the fuzzers' seeds.
-func referenceExamples(f *testing.F) [][]byte {
-	files, err := filepath.Glob("openapi/testdata/examples/*")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no reference examples: %v", err)
-	}
-	var out [][]byte
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
-
 func fuzzClient(t testing.TB, rt http.RoundTripper) *d24.Client {
 	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: "https://api.example", CardAPIURL: "https://cc.example"},
 		d24.WithTransport(rt), d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
@@ -67,7 +48,7 @@ func fuzzClient(t testing.TB, rt http.RoundTripper) *d24.Client {
 // Whatever D24 answers, every operation returns a model or a typed error,
 // never panics, and never calls a non-2xx answer a success.
 func FuzzResponseDecoding(f *testing.F) {
-	for _, ex := range referenceExamples(f) {
+	for _, ex := range d24.ReferenceExamples(f) {
 		for _, status := range []int{200, 400} {
 			for op := uint8(0); op < 3; op++ {
 				f.Add(status, ex, op)
@@ -121,7 +102,7 @@ func FuzzNotificationHandler(f *testing.F) {
 	f.Add("POST", []byte(`{"deposit_id": "1"}`), 200)
 	f.Add("GET", []byte(``), 200)
 	f.Add("POST", []byte(`{"deposit_id": 1}`), 500)
-	for _, ex := range referenceExamples(f) {
+	for _, ex := range d24.ReferenceExamples(f) {
 		f.Add("POST", ex, 200)
 	}
 	status := []byte(`{"deposit_id":300604089,"status":"COMPLETED"}`)
