@@ -2,12 +2,14 @@ package d24
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/d24go/d24/generated/deposits"
@@ -246,8 +248,48 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 }
 
 // readLimited reads an answer's body, at most MaxResponseSize bytes, and
-// closes it.
+// closes it. A body the transport left compressed (DefaultTransport asks for
+// no compression, but a proxy may compress anyway) is decompressed, to at
+// most MaxResponseSize bytes too.
 func readLimited(resp *http.Response) ([]byte, error) {
+	body, err := readRaw(resp)
+	if err != nil {
+		return nil, err
+	}
+	enc := resp.Header["Content-Encoding"]
+	if len(enc) == 0 || resp.Uncompressed {
+		return body, nil
+	}
+	switch e := strings.ToLower(strings.TrimSpace(enc[0])); e {
+	case "", "identity":
+		return body, nil
+	case "gzip", "x-gzip":
+		return gunzip(body)
+	default:
+		return nil, fmt.Errorf("reading D24's answer: Content-Encoding %q is not supported", e)
+	}
+}
+
+// gunzip decompresses a gzip answer, refusing one larger than MaxResponseSize
+// once decompressed.
+func gunzip(body []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("reading D24's gzip answer: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxResponseSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading D24's gzip answer: %w", err)
+	}
+	if len(out) > MaxResponseSize {
+		return nil, fmt.Errorf("D24's answer is larger than %d bytes", MaxResponseSize)
+	}
+	return out, nil
+}
+
+// readRaw reads an answer's body as it came, at most MaxResponseSize bytes,
+// and closes it.
+func readRaw(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	if n := resp.ContentLength; n > 0 && n <= MaxResponseSize {
 		// The usual answer: as long as announced, read into a buffer of that

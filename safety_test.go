@@ -1,6 +1,8 @@
 package d24_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -71,6 +73,53 @@ func TestSafeDefaults(t *testing.T) {
 		c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s"}, d24.WithTransport(longerThanAnnounced{}))
 		if _, err := c.GetDeposit(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "longer than its Content-Length") {
 			t.Errorf("a body longer than announced: %v", err)
+		}
+	})
+	t.Run("answers are asked uncompressed, and read when compressed anyway", func(t *testing.T) {
+		gz := func(s string) []byte {
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			io.WriteString(zw, s)
+			zw.Close()
+			return b.Bytes()
+		}
+		var asked []string
+		for name, tc := range map[string]struct {
+			encoding string
+			body     []byte
+			want     string // "" for success
+		}{
+			"gzip":        {"gzip", gz(`{"deposit_id":7,"invoice_id":"inv-7","status":"COMPLETED"}`), ""},
+			"identity":    {"identity", []byte(`{"deposit_id":7,"invoice_id":"inv-7","status":"COMPLETED"}`), ""},
+			"brotli":      {"br", []byte("\x0b\x02"), `Content-Encoding "br" is not supported`},
+			"broken gzip": {"gzip", []byte("not gzip"), "reading D24's gzip answer"},
+			"gzip bomb":   {"gzip", gz(`{"deposit_id":7,"invoice_id":"` + strings.Repeat("x", d24.MaxResponseSize) + `"}`), "larger than"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					asked = append(asked, r.Header.Get("Accept-Encoding"))
+					w.Header().Set("Content-Encoding", tc.encoding)
+					w.Write(tc.body)
+				}))
+				defer srv.Close()
+				c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
+					d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
+				got, err := c.GetDeposit(context.Background(), 7)
+				if tc.want != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.want) {
+						t.Fatalf("want an error with %q, got %v", tc.want, err)
+					}
+					return
+				}
+				if err != nil || got.DepositID != 7 || got.InvoiceID != "inv-7" || got.Status != "COMPLETED" {
+					t.Fatalf("%+v %v", got, err)
+				}
+			})
+		}
+		for _, a := range asked {
+			if a != "" {
+				t.Errorf("the default transport asked for Accept-Encoding %q", a)
+			}
 		}
 	})
 	t.Run("TLS 1.2 or newer", func(t *testing.T) {
