@@ -48,6 +48,8 @@ type fastSchema struct {
 	nullable bool
 
 	props      map[string]int // property name -> index in propSchemas
+	byLen      [][]int        // indexes in propNames by name length (seal)
+	sealed     int            // how many of propNames byLen indexes
 	propNames  []string
 	propSchema []*fastSchema
 	required   []int
@@ -243,6 +245,48 @@ func compileFast(s *openapi3.Schema, formats map[string]openapi3.StringFormatVal
 	return f, nil
 }
 
+// seal builds the lookup tables of f and everything under it, once all rules
+// are attached.
+func (f *fastSchema) seal() {
+	if f == nil {
+		return
+	}
+	f.byLen, f.sealed = nil, len(f.propNames)
+	for i, name := range f.propNames {
+		for len(f.byLen) <= len(name) {
+			f.byLen = append(f.byLen, nil)
+		}
+		f.byLen[len(name)] = append(f.byLen[len(name)], i)
+	}
+	for _, sub := range f.propSchema {
+		sub.seal()
+	}
+	f.items.seal()
+	f.extra.seal()
+	for _, list := range [][]*fastSchema{f.allOf, f.oneOf, f.anyOf} {
+		for _, sub := range list {
+			sub.seal()
+		}
+	}
+	for _, sub := range f.oneOfByType {
+		sub.seal()
+	}
+}
+
+// prop finds a property by name: among the few names of its length, compared
+// byte for byte, which is cheaper than hashing the name for a map.
+func (f *fastSchema) prop(key []byte) (int, bool) {
+	if len(key) >= len(f.byLen) {
+		return 0, false
+	}
+	for _, i := range f.byLen[len(key)] {
+		if f.propNames[i] == string(key) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // dispatchOneOf builds oneOfByType when the alternatives' types are disjoint
 // and scalar, so a value is checked against its one candidate only.
 func (f *fastSchema) dispatchOneOf() {
@@ -399,14 +443,17 @@ type scanner struct {
 }
 
 func (s *scanner) skipSpace() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
+	i := s.pos
+	for i < len(s.data) {
+		switch s.data[i] {
 		case ' ', '\t', '\n', '\r':
-			s.pos++
+			i++
 		default:
+			s.pos = i
 			return
 		}
 	}
+	s.pos = i
 }
 
 const maxJSONDepth = 64
@@ -568,6 +615,9 @@ func (s *scanner) object(f *fastSchema, depth int) verdict {
 	if f != nil && f.types&tObject == 0 {
 		return unsure
 	}
+	if f != nil && f.sealed != len(f.propNames) {
+		return unsure // properties added since seal: the lookup would miss them
+	}
 	s.pos++ // {
 	var seen uint64
 	var month, year []byte
@@ -593,7 +643,7 @@ func (s *scanner) object(f *fastSchema, depth int) verdict {
 			var child *fastSchema
 			idx := -1
 			if f != nil {
-				if i, ok := f.props[string(key)]; ok {
+				if i, ok := f.prop(key); ok {
 					idx, child = i, f.propSchema[i]
 					if seen&(1<<uint(i)) != 0 {
 						return unsure // a repeated key: encoding/json keeps the last
@@ -723,26 +773,28 @@ func (s *scanner) separator(closing byte) (more, ok bool) {
 // the input unless it has escapes. Invalid UTF-8 is "not sure": encoding/json
 // would replace it. s.ascii tells whether every byte was ASCII.
 func (s *scanner) str() ([]byte, bool) {
-	s.pos++ // "
-	start := s.pos
+	// A local index and slice, not s.pos, so the loop stays in registers.
+	data, start := s.data, s.pos+1
 	var high byte
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
+	for i := start; i < len(data); i++ {
+		c := data[i]
 		switch {
 		case c == '"':
-			out := s.data[start:s.pos]
-			s.pos++
+			out := data[start:i]
+			s.pos = i + 1
 			s.ascii = high < 0x80
 			return out, s.ascii || utf8.Valid(out)
 		case c == '\\':
+			s.pos = i
 			s.ascii = false
 			return s.escapedStr(start)
 		case c < 0x20:
+			s.pos = i
 			return nil, false
 		}
 		high |= c
-		s.pos++
 	}
+	s.pos = len(data)
 	return nil, false
 }
 

@@ -135,3 +135,31 @@ func TestFastPathParameters(t *testing.T) {
 		}
 	}
 }
+
+// An object whose lookup table was not built after its last property was
+// added is never vouched for: the full check decides.
+func TestFastPathNeedsSeal(t *testing.T) {
+	doc := openapi.MustLoad(openapi.PCI)
+	v, err := NewValidator(doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", nil)
+	op, _ := v.match(req)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if fastCheck(op.fast, []byte(agreeCard), now, v.opts) != valid {
+		t.Fatal("the valid card deposit missed the fast path")
+	}
+	unsealed, err := compileFast(op.body, v.formats, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fastCheck(unsealed, []byte(agreeCard), now, v.opts) != unsure {
+		t.Error("an unsealed schema vouched for a body")
+	}
+	unsealed.seal()
+	unsealed.propNames = append(unsealed.propNames, "added_after_seal")
+	if fastCheck(unsealed, []byte(agreeCard), now, v.opts) != unsure {
+		t.Error("a schema with a property added after seal vouched for a body")
+	}
+}

@@ -194,6 +194,7 @@ func (o *operation) prepareFast(formats map[string]openapi3.StringFormatValidato
 				return
 			}
 		}
+		fast.seal()
 		o.fast = fast
 	}
 	o.fastParam = []fastParam{}
