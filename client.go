@@ -185,9 +185,11 @@ type call struct {
 // around it: the client follows no redirects and reads every answer whole
 // here, so an http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
-	start := time.Now()
 	status := 0
-	defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
+	if c.logger != nil {
+		start := time.Now()
+		defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
+	}
 
 	post := cl.req.Method == http.MethodPost
 	if post {
@@ -317,9 +319,6 @@ func readRaw(resp *http.Response) ([]byte, error) {
 
 // log records a call without bodies, headers or card data.
 func (c *Client) log(ctx context.Context, cl call, status int, took time.Duration, err error) {
-	if c.logger == nil {
-		return
-	}
 	attrs := []slog.Attr{slog.String("operation", cl.op), slog.Duration("duration", took)}
 	if status != 0 {
 		attrs = append(attrs, slog.Int("status", status))
