@@ -35,6 +35,8 @@ type Client struct {
 	readOnly        *readonly.ClientWithResponses
 	keyFunc         KeyFunc
 	logger          *slog.Logger
+	// The POST operations' requests, built from the generated builders' own.
+	cardDeposit, deposit, refund endpoint
 }
 
 // New returns a Client for cfg. It refuses an empty login or secret key and a
@@ -66,6 +68,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if err = c.prepareEndpoints(); err != nil {
+		return nil, err
+	}
 	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT, o.timeout))); err != nil {
 		return nil, err
 	}
@@ -73,6 +78,25 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// prepareEndpoints builds the POST operations' endpoints from the generated
+// request builders.
+func (c *Client) prepareEndpoints() (err error) {
+	if c.cardDeposit, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
+		return pci.NewCreateCardDepositRequestWithBody(c.cardURL, nil, ct, body)
+	}); err != nil {
+		return err
+	}
+	if c.deposit, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
+		return deposits.NewCreateDepositRequestWithBody(c.apiURL, nil, ct, body)
+	}); err != nil {
+		return err
+	}
+	c.refund, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
+		return deposits.NewCreateRefundRequestWithBody(c.apiURL, nil, ct, body)
+	})
+	return err
 }
 
 // httpClient wraps a chain for the generated clients handed out by CardAPI and
@@ -139,14 +163,14 @@ func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses { return c.readOnly
 // a result (PaymentInfo.Result, ReasonCode), not an error; so is
 // PENDING_AUTHENTICATION, whose AuthenticationURL the payer must visit.
 func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest) (*CardDepositResponse, error) {
-	httpReq, err := pci.NewCreateCardDepositRequest(c.cardURL, nil, req)
+	httpReq, err := c.cardDeposit.request(req)
 	return callFor[CardDepositResponse](ctx, c, call{op: "createCardDeposit", rt: c.cardRT, req: httpReq, invoiceID: req.InvoiceID}, err)
 }
 
 // CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
 // payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
 func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest) (*DepositResponse, error) {
-	httpReq, err := deposits.NewCreateDepositRequest(c.apiURL, nil, req)
+	httpReq, err := c.deposit.request(req)
 	return callFor[DepositResponse](ctx, c, call{op: "createDeposit", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, err)
 }
 

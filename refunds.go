@@ -13,7 +13,7 @@ import (
 // OutcomeUnknownError; check with GetRefund or the deposit before refunding
 // again.
 func (c *Client) CreateRefund(ctx context.Context, req RefundRequest) (*RefundResponse, error) {
-	httpReq, err := deposits.NewCreateRefundRequest(c.apiURL, nil, req)
+	httpReq, err := c.refund.request(req)
 	return callFor[RefundResponse](ctx, c, call{op: "createRefund", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, err)
 }
 

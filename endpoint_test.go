@@ -1,0 +1,80 @@
+package d24
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"github.com/d24go/d24/generated/deposits"
+	"github.com/d24go/d24/generated/pci"
+)
+
+// The client's POST requests are exactly the generated builders' requests:
+// method, URL, Host, headers and body bytes, for every reference example and
+// a body with characters encoding/json escapes.
+func TestEndpointsBuildWhatTheGeneratedBuildersBuild(t *testing.T) {
+	c, err := New(Config{Login: "l", SecretKey: "s", APIURL: "https://api.example:8443/base", CardAPIURL: "https://cc-api.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := append(ReferenceExamples(t),
+		[]byte(`{"invoice_id":"<b>&amp;é\u2028","amount":"100.10","country":"BR","currency":"BRL","description":"a\"b\\c\u0001",`+
+			`"credit_card":{"card_number":"4111<1111>1111&1111","cvv":"1\u003c3","expiration_month":"10","expiration_year":"30","holder_name":"J\u00f6"}}`))
+	compare := func(t *testing.T, ours, theirs *http.Request, err1, err2 error) {
+		t.Helper()
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%v / %v", err1, err2)
+		}
+		if ours.Method != theirs.Method || ours.URL.String() != theirs.URL.String() || ours.Host != theirs.Host ||
+			ours.Proto != theirs.Proto || ours.ContentLength != theirs.ContentLength || !reflect.DeepEqual(ours.Header, theirs.Header) {
+			t.Errorf("ours %s %s %s %s %d %v\ntheirs %s %s %s %s %d %v", ours.Method, ours.URL, ours.Host, ours.Proto, ours.ContentLength, ours.Header,
+				theirs.Method, theirs.URL, theirs.Host, theirs.Proto, theirs.ContentLength, theirs.Header)
+		}
+		read := func(rc io.ReadCloser) []byte { b, _ := io.ReadAll(rc); return b }
+		want := read(theirs.Body)
+		if got := read(ours.Body); !bytes.Equal(got, want) {
+			t.Errorf("body\n%s\nwant\n%s", got, want)
+		}
+		again, err := ours.GetBody()
+		if err != nil || !bytes.Equal(read(again), want) {
+			t.Errorf("GetBody: %v", err)
+		}
+	}
+	n := 0
+	for _, b := range bodies {
+		var card CardDepositRequest
+		if json.Unmarshal(b, &card) == nil {
+			ours, err1 := c.cardDeposit.request(card)
+			theirs, err2 := pci.NewCreateCardDepositRequest(c.cardURL, nil, card)
+			compare(t, ours, theirs, err1, err2)
+			n++
+		}
+		var dep DepositRequest
+		if json.Unmarshal(b, &dep) == nil {
+			ours, err1 := c.deposit.request(dep)
+			theirs, err2 := deposits.NewCreateDepositRequest(c.apiURL, nil, dep)
+			compare(t, ours, theirs, err1, err2)
+			n++
+		}
+		var refund RefundRequest
+		if json.Unmarshal(b, &refund) == nil {
+			ours, err1 := c.refund.request(refund)
+			theirs, err2 := deposits.NewCreateRefundRequest(c.apiURL, nil, refund)
+			compare(t, ours, theirs, err1, err2)
+			n++
+		}
+	}
+	if n < len(bodies) {
+		t.Errorf("only %d requests compared for %d bodies", n, len(bodies))
+	}
+	// Each request has its own URL and header map: changing one changes no other.
+	a, _ := c.cardDeposit.request(CardDepositRequest{})
+	b, _ := c.cardDeposit.request(CardDepositRequest{})
+	a.URL.Path, a.Header["X-Extra"] = "/changed", []string{"x"}
+	if b.URL.Path == "/changed" || b.Header["X-Extra"] != nil || c.cardDeposit.proto.URL.Path == "/changed" {
+		t.Error("requests share their URL or headers")
+	}
+}
