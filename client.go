@@ -83,19 +83,13 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 // prepareEndpoints builds the POST operations' endpoints from the generated
 // request builders.
 func (c *Client) prepareEndpoints() (err error) {
-	if c.cardDeposit, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
-		return pci.NewCreateCardDepositRequestWithBody(c.cardURL, nil, ct, body)
-	}); err != nil {
+	if c.cardDeposit, err = newEndpoint(pci.NewCreateCardDepositRequestWithBody, c.cardURL); err != nil {
 		return err
 	}
-	if c.deposit, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
-		return deposits.NewCreateDepositRequestWithBody(c.apiURL, nil, ct, body)
-	}); err != nil {
+	if c.deposit, err = newEndpoint(deposits.NewCreateDepositRequestWithBody, c.apiURL); err != nil {
 		return err
 	}
-	c.refund, err = newEndpoint(func(ct string, body io.Reader) (*http.Request, error) {
-		return deposits.NewCreateRefundRequestWithBody(c.apiURL, nil, ct, body)
-	})
+	c.refund, err = newEndpoint(deposits.NewCreateRefundRequestWithBody, c.apiURL)
 	return err
 }
 

@@ -15,9 +15,10 @@ import (
 // holds the whole request, headers and body bytes included, to the builder's).
 type endpoint struct{ proto *http.Request }
 
-// newEndpoint keeps the request build makes without a body.
-func newEndpoint(build func(contentType string, body io.Reader) (*http.Request, error)) (endpoint, error) {
-	proto, err := build("application/json", nil)
+// newEndpoint keeps the request that a generated WithBody builder makes for
+// server without a body or parameters.
+func newEndpoint[P any](build func(server string, params *P, contentType string, body io.Reader) (*http.Request, error), server string) (endpoint, error) {
+	proto, err := build(server, nil, "application/json", nil)
 	if err != nil {
 		return endpoint{}, err
 	}
