@@ -343,3 +343,23 @@ func TestInspectionHoldsNoSecrets(t *testing.T) {
 		t.Errorf("masked number missing: %s", reqs[0].Body)
 	}
 }
+
+// D24 reads a field sent as null as a field left out: optional ones pass,
+// required ones are "must not be null".
+func TestNullFieldsAreAbsent(t *testing.T) {
+	srv := d24test.NewServer()
+	defer srv.Close()
+	withNulls := strings.Replace(depositBody, `"payer":{`, `"payment_type":null,"payment_method":null,"payer":{"phone":null,"address":null,`, 1)
+	if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", withNulls, nil); r.status != 200 || r.json["checkout_type"] != "HOSTED" {
+		t.Errorf("optional nulls: %d %s", r.status, r.raw)
+	}
+	card := strings.Replace(cardBody("4111111111111111", "10", "40"), `"client_ip"`, `"card_token":null,"installments":null,"client_ip"`, 1)
+	if r := do(t, srv, "POST", srv.CardAPIURL+"/v3/deposits", card, nil); r.status != 200 || r.info()["result"] != "SUCCESS" {
+		t.Errorf("card deposit with nulls: %d %s", r.status, r.raw)
+	}
+	missing := strings.Replace(depositBody, `"dep-1"`, `null`, 1)
+	r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", missing, nil)
+	if r.status != 400 || r.code() != 201 || !strings.Contains(string(r.raw), "invoice_id: must not be null") {
+		t.Errorf("a required null: %d %s", r.status, r.raw)
+	}
+}

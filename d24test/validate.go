@@ -24,6 +24,9 @@ type validator struct {
 type schemaCheck struct {
 	schema *openapi3.Schema
 	opts   []openapi3.SchemaValidationOption
+	// nullIsAbsent: D24 reads a member sent as null as a member left out
+	// (openapi.NullMeansAbsentExtension).
+	nullIsAbsent bool
 }
 
 func newValidator() (*validator, error) {
@@ -38,6 +41,7 @@ func newValidator() (*validator, error) {
 		}
 		d.check.schema = doc.Paths.Find(d.path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
 		d.check.opts = append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
+		d.check.nullIsAbsent, _ = d.check.schema.Extensions[openapi.NullMeansAbsentExtension].(bool)
 	}
 	return v, nil
 }
@@ -50,6 +54,9 @@ func (c schemaCheck) check(body []byte) *apiError {
 	dec.UseNumber()
 	if err := dec.Decode(&value); err != nil || dec.More() {
 		return &apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}
+	}
+	if c.nullIsAbsent {
+		value = withoutNulls(value)
 	}
 	err := c.schema.VisitJSON(value, c.opts...)
 	if err == nil {
@@ -65,6 +72,26 @@ func (c schemaCheck) check(body []byte) *apiError {
 	}
 	sort.Strings(details)
 	return &apiError{status: 400, Code: 201, Description: "Field validation error. Check details", Details: details, Type: "BEAN_VALIDATION_ERROR"}
+}
+
+// withoutNulls returns value as D24 reads it: objects lose their null members,
+// at any depth, as a Java bean's unset fields.
+func withoutNulls(value any) any {
+	if obj, ok := value.(map[string]any); ok {
+		kept := make(map[string]any, len(obj))
+		for name, member := range obj {
+			if member != nil {
+				kept[name] = withoutNulls(member)
+			}
+		}
+		return kept
+	}
+	if list, ok := value.([]any); ok {
+		for i := range list {
+			list[i] = withoutNulls(list[i])
+		}
+	}
+	return value
 }
 
 // describe words kin-openapi's errors. It reads their path and kind and the

@@ -108,5 +108,5 @@ func (v *Validator) certainlyValid(req *http.Request, op *operation, pathParams 
 	if err != nil {
 		return false
 	}
-	return fastCheck(op.fast, buf.Bytes(), v.now(), v.opts) == valid
+	return fastCheck(op.fast, buf.Bytes(), v.now(), v.opts, op.nullIsAbsent) == valid
 }

@@ -421,9 +421,10 @@ func (f *fastSchema) addRules(path []string, exactly [][]string, expiry *cardExp
 }
 
 // fastCheck reports whether body is certainly valid against f. opts are the
-// document's validation options (its format validators).
-func fastCheck(f *fastSchema, body []byte, now time.Time, opts []openapi3.SchemaValidationOption) verdict {
-	sc := scanner{data: body, now: now, opts: opts}
+// document's validation options (its format validators). Where a null member
+// means an absent one (nullIsAbsent), any null is left to the full check.
+func fastCheck(f *fastSchema, body []byte, now time.Time, opts []openapi3.SchemaValidationOption, nullIsAbsent bool) verdict {
+	sc := scanner{data: body, now: now, opts: opts, nullIsAbsent: nullIsAbsent}
 	sc.skipSpace()
 	if sc.value(f, 0) != valid {
 		return unsure
@@ -440,6 +441,9 @@ type scanner struct {
 	opts  []openapi3.SchemaValidationOption
 	buf   []byte // scratch for strings with escapes
 	ascii bool   // the last string read was all ASCII
+	// nullIsAbsent: a null member counts as absent, which only the full
+	// check implements.
+	nullIsAbsent bool
 }
 
 func (s *scanner) skipSpace() {
@@ -509,7 +513,7 @@ func (s *scanner) scalar(f *fastSchema) verdict {
 		}
 		return f.checkOther(tBoolean)
 	case c == 'n':
-		if !s.literal("null") {
+		if !s.literal("null") || s.nullIsAbsent {
 			return unsure
 		}
 		if f == nil || f.nullable {

@@ -147,19 +147,19 @@ func TestFastPathNeedsSeal(t *testing.T) {
 	req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", nil)
 	op, _ := v.match(req)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	if fastCheck(op.fast, []byte(agreeCard), now, v.opts) != valid {
+	if fastCheck(op.fast, []byte(agreeCard), now, v.opts, false) != valid {
 		t.Fatal("the valid card deposit missed the fast path")
 	}
 	unsealed, err := compileFast(op.body, v.formats, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fastCheck(unsealed, []byte(agreeCard), now, v.opts) != unsure {
+	if fastCheck(unsealed, []byte(agreeCard), now, v.opts, false) != unsure {
 		t.Error("an unsealed schema vouched for a body")
 	}
 	unsealed.seal()
 	unsealed.propNames = append(unsealed.propNames, "added_after_seal")
-	if fastCheck(unsealed, []byte(agreeCard), now, v.opts) != unsure {
+	if fastCheck(unsealed, []byte(agreeCard), now, v.opts, false) != unsure {
 		t.Error("a schema with a property added after seal vouched for a body")
 	}
 }

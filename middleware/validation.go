@@ -21,6 +21,12 @@ import (
 // {"month": "expiration_month", "year": "expiration_year"}.
 const CardExpiryExtension = "x-d24-card-expiry"
 
+// NullMeansAbsentExtension, set to true on a request body's schema, says that
+// the API reads a member whose value is null as if it were absent, at every
+// depth of the body (as Java services deserialising into beans do): an
+// optional field sent as null passes, a required one sent as null is missing.
+const NullMeansAbsentExtension = "x-null-means-absent"
+
 // ValidationError is a request refused before anything was sent, with every
 // rule it breaks. It names fields and rules, never values: values can be card
 // data.
@@ -86,17 +92,18 @@ type Validator struct {
 
 // operation is one documented request, prepared once.
 type operation struct {
-	method    string
-	id        string
-	route     string
-	segments  []string
-	params    openapi3.Parameters
-	body      *openapi3.Schema // with "exactly one of" lists taken out
-	required  bool
-	exactlies []exactlyOne
-	expiries  []cardExpiry
-	fast      *fastSchema // nil when the body schema uses a keyword the fast path does not know
-	fastParam []fastParam // nil when a parameter needs the full check
+	method       string
+	id           string
+	route        string
+	segments     []string
+	params       openapi3.Parameters
+	body         *openapi3.Schema // with "exactly one of" lists taken out
+	required     bool
+	nullIsAbsent bool // the body schema's x-null-means-absent
+	exactlies    []exactlyOne
+	expiries     []cardExpiry
+	fast         *fastSchema // nil when the body schema uses a keyword the fast path does not know
+	fastParam    []fastParam // nil when a parameter needs the full check
 }
 
 // exactlyOne is a oneOf whose alternatives only name required properties: the
@@ -167,6 +174,7 @@ func prepare(route, method string, item *openapi3.PathItem, op *openapi3.Operati
 		rb := op.RequestBody.Value
 		if mt := rb.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
 			o.required = rb.Required
+			o.nullIsAbsent, _ = mt.Schema.Value.Extensions[NullMeansAbsentExtension].(bool)
 			o.body = o.strip(mt.Schema.Value, nil, 0)
 		}
 	}
@@ -409,6 +417,9 @@ func (v *Validator) check(req *http.Request, op *operation, pathParams map[strin
 	if err := dec.Decode(&value); err != nil || dec.More() {
 		return req, append(violations, Violation{Field: "(body)", Rule: "must be one JSON value"}), nil
 	}
+	if op.nullIsAbsent {
+		dropNullMembers(value)
+	}
 	if err := op.body.VisitJSON(value, v.opts...); err != nil {
 		violations = append(violations, schemaViolations(err, nil)...)
 	}
@@ -444,6 +455,26 @@ func readBody(req *http.Request) ([]byte, *http.Request, error) {
 	out.Body = io.NopCloser(bytes.NewReader(b))
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	return b, out, nil
+}
+
+// dropNullMembers removes from every object in value, at any depth, the
+// members whose value is null (NullMeansAbsentExtension). Only the decoded
+// copy that is validated changes: the body sent is left as it is.
+func dropNullMembers(value any) {
+	switch v := value.(type) {
+	case map[string]any:
+		for name, member := range v {
+			if member == nil {
+				delete(v, name)
+			} else {
+				dropNullMembers(member)
+			}
+		}
+	case []any:
+		for _, item := range v {
+			dropNullMembers(item)
+		}
+	}
 }
 
 // lookup follows path through nested JSON objects.

@@ -151,3 +151,41 @@ func TestD24TestCardsPass(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// Where a document says null means absent (x-null-means-absent), an optional
+// field sent as null passes, at any depth, and a required one sent as null is
+// missing; the body is sent as it was.
+func TestNullMeansAbsent(t *testing.T) {
+	srv := newScript(t, status(200, `{}`))
+	for _, c := range []struct{ doc, body string }{
+		{openapi.Deposits, strings.Replace(validDeposit, `"payer":{`, `"payment_type":null,"notification_url":null,"payer":{"address":null,"phone":null,`, 1)},
+		{openapi.Deposits, strings.Replace(validDeposit, `"payer":{"email":"a@example.com"}`, `"payer":null`, 1)},
+		{openapi.PCI, strings.Replace(validCardDeposit, `"client_ip"`, `"card_token":null,"card_identifier":null,"device_id":null,"installments":null,"client_ip"`, 1)},
+		{openapi.Deposits, `{"deposit_id":1,"invoice_id":"i","amount":null,"comments":null,"bank_account":{"branch":null}}`},
+	} {
+		path := "/v3/deposits"
+		if strings.HasPrefix(c.body, `{"deposit_id"`) {
+			path = "/v3/refunds"
+		}
+		resp, err := validatingClient(t, c.doc).Post(srv.srv.URL+path, "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Errorf("%s: %v", c.body, err)
+			continue
+		}
+		resp.Body.Close()
+		if got := srv.seen(); got[len(got)-1].body != c.body {
+			t.Errorf("body changed: %s", got[len(got)-1].body)
+		}
+	}
+	_, err := validatingClient(t, openapi.Deposits).Post(srv.srv.URL+"/v3/deposits", "application/json",
+		strings.NewReader(strings.Replace(validDeposit, `"inv-2"`, `null`, 1)))
+	var verr *middleware.ValidationError
+	if !errors.As(err, &verr) || verr.Error() != "d24: invalid createDeposit request, not sent: invoice_id: is required" {
+		t.Errorf("a required field sent as null: %v", err)
+	}
+	_, err = validatingClient(t, openapi.PCI).Post(srv.srv.URL+"/v3/deposits", "application/json",
+		strings.NewReader(strings.Replace(validCardDeposit, `"credit_card":{`, `"card_token":"tok","credit_card":null,"x":{`, 1)))
+	if err != nil {
+		t.Errorf("a null credit_card beside a card_token is one of the choices: %v", err)
+	}
+}
