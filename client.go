@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/d24go/d24/generated/deposits"
 	"github.com/d24go/d24/generated/pci"
 	"github.com/d24go/d24/generated/readonly"
@@ -23,20 +25,20 @@ import (
 // error rather than unbounded memory.
 const MaxResponseSize = 1 << 20
 
-// Client calls D24. It is safe for concurrent use; make one and share it.
+// Client calls D24. It is safe for concurrent use; make one with New and share
+// it.
 type Client struct {
 	transport       http.RoundTripper // under both chains
 	apiURL, cardURL string
 	apiRT, cardRT   http.RoundTripper // the middleware chain of each host
 	readOnlyRT      http.RoundTripper // the Bearer chain, nil without a read-only key
-	timeout         time.Duration
 	api             *deposits.ClientWithResponses
 	card            *pci.ClientWithResponses
 	readOnly        *readonly.ClientWithResponses
 	keyFunc         KeyFunc
 	logger          *slog.Logger
-	// The POST operations' requests, built from the generated builders' own.
-	cardDeposit, deposit, refund endpoint
+	endpoints       [numPostOperations]endpoint // the POST operations' requests
+	answers         *answerRules
 }
 
 // New returns a Client for cfg. It refuses an empty login or secret key and a
@@ -50,55 +52,85 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.retry.CallTimeout == 0 {
+		o.retry.CallTimeout = o.httpTimeout
+	}
 	if o.transport == nil {
 		o.transport = DefaultTransport()
 	}
-	c := &Client{transport: o.transport, apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger, timeout: o.timeout}
-	if c.apiRT, err = newChain(cfg, o, openapi.Deposits); err != nil {
+	if o.keyFunc == nil {
+		o.keyFunc = middleware.KeyFromBody(cfg.SecretKey)
+	}
+	c := &Client{transport: o.transport, apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger}
+	names := []string{openapi.PCI, openapi.Deposits}
+	if cfg.ReadOnlyKey != "" {
+		names = append(names, openapi.ReadOnly)
+	}
+	docs := map[string]*openapi3.T{}
+	for _, name := range names {
+		if docs[name], err = openapi.Load(name); err != nil {
+			return nil, err
+		}
+	}
+	c.answers = newAnswerRules(docs)
+	if c.apiRT, err = newChain(cfg, o, docs[openapi.Deposits], false); err != nil {
 		return nil, err
 	}
-	if c.cardRT, err = newChain(cfg, o, openapi.PCI); err != nil {
+	if c.cardRT, err = newChain(cfg, o, docs[openapi.PCI], false); err != nil {
 		return nil, err
 	}
 	if cfg.ReadOnlyKey != "" {
-		if c.readOnlyRT, err = newChain(cfg, o, openapi.ReadOnly); err != nil {
+		if c.readOnlyRT, err = newChain(cfg, o, docs[openapi.ReadOnly], true); err != nil {
 			return nil, err
 		}
-		if c.readOnly, err = readonly.NewClientWithResponses(apiURL, readonly.WithHTTPClient(httpClient(c.readOnlyRT, o.timeout))); err != nil {
+		if c.readOnly, err = readonly.NewClientWithResponses(apiURL, readonly.WithHTTPClient(httpClient(c.readOnlyRT))); err != nil {
 			return nil, err
 		}
 	}
 	if err = c.prepareEndpoints(); err != nil {
 		return nil, err
 	}
-	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT, o.timeout))); err != nil {
+	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT))); err != nil {
 		return nil, err
 	}
-	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(httpClient(c.cardRT, o.timeout))); err != nil {
+	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(httpClient(c.cardRT))); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+// postOperation names the POST operations, which index Client.endpoints.
+type postOperation int
+
+const (
+	opCardDeposit postOperation = iota
+	opDeposit
+	opRefund
+	numPostOperations
+)
+
+func (o postOperation) String() string {
+	return [...]string{"createCardDeposit", "createDeposit", "createRefund"}[o]
+}
+
 // prepareEndpoints builds the POST operations' endpoints from the generated
 // request builders.
 func (c *Client) prepareEndpoints() (err error) {
-	if c.cardDeposit, err = newEndpoint(pci.NewCreateCardDepositRequestWithBody, c.cardURL); err != nil {
+	if c.endpoints[opCardDeposit], err = newEndpoint(pci.NewCreateCardDepositRequestWithBody, c.cardURL, c.cardRT); err != nil {
 		return err
 	}
-	if c.deposit, err = newEndpoint(deposits.NewCreateDepositRequestWithBody, c.apiURL); err != nil {
+	if c.endpoints[opDeposit], err = newEndpoint(deposits.NewCreateDepositRequestWithBody, c.apiURL, c.apiRT); err != nil {
 		return err
 	}
-	c.refund, err = newEndpoint(deposits.NewCreateRefundRequestWithBody, c.apiURL)
+	c.endpoints[opRefund], err = newEndpoint(deposits.NewCreateRefundRequestWithBody, c.apiURL, c.apiRT)
 	return err
 }
 
 // httpClient wraps a chain for the generated clients handed out by CardAPI and
-// API.
-func httpClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
+// API. The chain bounds each call itself (RetryPolicy.CallTimeout).
+func httpClient(rt http.RoundTripper) *http.Client {
 	return &http.Client{
 		Transport: rt,
-		Timeout:   timeout,
 		// A redirect would carry a signed body, card data included, elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -107,11 +139,7 @@ func httpClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
 // newChain builds the middleware chain for one document, validating against
 // it: signed with the secret key, or, for the read-only document, with the
 // read-only key as a Bearer token (and never the other way round).
-func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) {
-	doc, err := openapi.Load(docName)
-	if err != nil {
-		return nil, err
-	}
+func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.RoundTripper, error) {
 	var tracing []middleware.TracingOption
 	if o.tracer != nil {
 		tracing = append(tracing, middleware.WithTracerProvider(o.tracer))
@@ -126,7 +154,7 @@ func newChain(cfg Config, o options, docName string) (http.RoundTripper, error) 
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
-	if docName == openapi.ReadOnly {
+	if readOnly {
 		return middleware.NewReadOnlyChain(cfg.ReadOnlyKey, chainOpts...)
 	}
 	return middleware.NewChain(cfg.Login, cfg.SecretKey, chainOpts...)
@@ -156,30 +184,62 @@ func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses { return c.readOnly
 // CreateCardDeposit charges a card (PCI, server to server). A REJECTED card is
 // a result (PaymentInfo.Result, ReasonCode), not an error; so is
 // PENDING_AUTHENTICATION, whose AuthenticationURL the payer must visit.
-func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest) (*CardDepositResponse, error) {
-	httpReq, err := c.cardDeposit.request(req)
-	return callFor[CardDepositResponse](ctx, c, call{op: "createCardDeposit", rt: c.cardRT, req: httpReq, invoiceID: req.InvoiceID}, err)
+//
+// An error is a *ValidationError (nothing sent), an *APIError (D24 refused it:
+// nothing charged), an *OutcomeUnknownError (the card may have been charged:
+// send the same request again, see its doc), or another error when no attempt
+// can have reached D24.
+func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest, opts ...CallOption) (*CardDepositResponse, error) {
+	return create[CardDepositResponse](ctx, c, opCardDeposit, req, req.InvoiceID, opts)
 }
 
 // CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
 // payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
-func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest) (*DepositResponse, error) {
-	httpReq, err := c.deposit.request(req)
-	return callFor[DepositResponse](ctx, c, call{op: "createDeposit", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, err)
+// Its errors are CreateCardDeposit's.
+func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest, opts ...CallOption) (*DepositResponse, error) {
+	return create[DepositResponse](ctx, c, opDeposit, req, req.InvoiceID, opts)
 }
 
 // GetDeposit returns a deposit's status as D24 has it now.
-func (c *Client) GetDeposit(ctx context.Context, depositID int64) (*DepositStatus, error) {
+func (c *Client) GetDeposit(ctx context.Context, depositID int64, opts ...CallOption) (*DepositStatus, error) {
+	if err := c.ready(ctx, "getDeposit"); err != nil {
+		return nil, err
+	}
 	httpReq, err := deposits.NewGetDepositRequest(c.apiURL, depositID)
-	return callFor[DepositStatus](ctx, c, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, err)
+	return callFor[DepositStatus](ctx, c, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, err, opts)
+}
+
+// create makes one of the POST operations: it builds the request from the
+// operation's endpoint and sends it.
+func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption) (*T, error) {
+	name := op.String()
+	if err := c.ready(ctx, name); err != nil {
+		return nil, err
+	}
+	ep := &c.endpoints[op]
+	httpReq, buf, err := ep.request(body)
+	return callFor[T](ctx, c, call{op: name, rt: ep.rt, req: httpReq, body: buf, invoiceID: invoiceID}, err, opts)
+}
+
+// ready refuses a call that cannot be made: a nil context, or a Client that
+// New did not make.
+func (c *Client) ready(ctx context.Context, op string) error {
+	switch {
+	case c == nil || c.apiRT == nil:
+		return fmt.Errorf("d24: %s: %w", op, ErrUninitializedClient)
+	case ctx == nil:
+		return fmt.Errorf("d24: %s: %w", op, ErrNilContext)
+	}
+	return nil
 }
 
 // callFor makes a call whose request the generated code built (buildErr is
 // its error) and decodes the answer into a new T.
-func callFor[T any](ctx context.Context, c *Client, cl call, buildErr error) (*T, error) {
+func callFor[T any](ctx context.Context, c *Client, cl call, buildErr error, opts []CallOption) (*T, error) {
 	if buildErr != nil {
 		return nil, fmt.Errorf("d24: %s: building the request: %w", cl.op, buildErr)
 	}
+	cl.opts = applyCallOptions(opts)
 	out := new(T)
 	if err := c.call(ctx, cl, out); err != nil {
 		return nil, err
@@ -192,54 +252,60 @@ type call struct {
 	op        string
 	rt        http.RoundTripper
 	req       *http.Request
+	body      []byte // a POST's body, as built
 	invoiceID string
 	depositID int64
 	key       string
+	opts      callOptions
 }
 
 // call sends a request through the chain and decodes a 2xx answer into out.
 // A POST gets its idempotency key here, so that an outcome-unknown error can
-// carry it. The chain is called as a RoundTripper, without an http.Client
-// around it: the client follows no redirects and reads every answer whole
-// here, so an http.Client would only add copies.
+// carry it. The chain's retry layer judges a POST's outcome over all its
+// attempts; what it hands back here is a 2xx answer, a refusal that proves
+// nothing was processed, or an error (a *middleware.OutcomeUnknownError when
+// money may have moved). The chain is called as a RoundTripper, without an
+// http.Client around it: the client follows no redirects and reads every
+// answer whole here, so an http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	status := 0
 	if c.logger != nil {
 		start := time.Now()
 		defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
 	}
-
-	post := cl.req.Method == http.MethodPost
+	ctx = middleware.StartCall(ctx, cl.op)
+	if cl.opts.timeout != 0 {
+		ctx = middleware.WithCallTimeout(ctx, cl.opts.timeout)
+	}
+	req := cl.req.WithContext(ctx)
+	post := req.Method == http.MethodPost
 	if post {
-		// A blank derived key is kept: validation refuses it by name.
-		if cl.key, err = middleware.ChooseIdempotencyKey(cl.req, c.keyFunc); err != nil {
-			return err
+		// A blank key is kept: validation refuses it by name.
+		if cl.key, err = c.idempotencyKey(req, cl); err != nil {
+			return fmt.Errorf("d24: %s: %w", cl.op, err)
 		}
-		cl.req.Header.Set(middleware.HeaderIdempotencyKey, cl.key)
+		req.Header.Set(middleware.HeaderIdempotencyKey, cl.key)
 	}
 	unknown := func(cause error) error {
 		return &OutcomeUnknownError{Operation: cl.op, IdempotencyKey: cl.key, InvoiceID: cl.invoiceID, Cause: cause}
 	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	resp, err := cl.rt.RoundTrip(cl.req.WithContext(middleware.StartCall(ctx, cl.op)))
+	resp, err := cl.rt.RoundTrip(req)
 	if err != nil {
+		var outcome *middleware.OutcomeUnknownError
 		var invalid *ValidationError
 		switch {
+		case errors.As(err, &outcome):
+			status = outcome.StatusCode
+			return unknown(lastAnswer(cl.op, outcome))
 		case errors.As(err, &invalid):
 			return invalid
-		case post && !middleware.NeverSent(err):
-			return unknown(transportError(err))
 		}
 		return fmt.Errorf("d24: %s: %w", cl.op, transportError(err))
 	}
 	status = resp.StatusCode
 	if status >= 300 && status < 400 {
 		resp.Body.Close()
-		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(resp)}
+		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(resp.Header)}
 	}
 	body, err := readLimited(resp)
 	if err != nil {
@@ -249,22 +315,44 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		return fmt.Errorf("d24: %s: %w", cl.op, err)
 	}
 	if status < 200 || status > 299 {
-		apiErr := newAPIError(cl.op, status, body)
-		// After a retryable status the retry layer gave up: the POST may or may
-		// not have been processed.
-		if post && (apiErr.Code == ErrIdempotencyKeyUsed || middleware.RetryableStatus(status)) {
-			return unknown(apiErr)
-		}
-		return apiErr
+		return newAPIError(cl.op, status, body)
 	}
-	if err := decodeAnswer(body, out); err != nil {
-		err = fmt.Errorf("decoding D24's answer: %w", err)
+	if err := c.answers.decode(cl.op, status, body, out); err != nil {
 		if post {
 			return unknown(err)
 		}
-		return fmt.Errorf("d24: %s: %w", cl.op, err)
+		return err
 	}
 	return nil
+}
+
+// lastAnswer is the cause of an outcome-unknown error: the last attempt's
+// answer as D24's error (or the redirect it was), or its error.
+func lastAnswer(op string, e *middleware.OutcomeUnknownError) error {
+	switch {
+	case e.StatusCode >= 300 && e.StatusCode < 400:
+		return &RedirectError{Operation: op, StatusCode: e.StatusCode, Location: redactedLocation(e.Header)}
+	case e.StatusCode != 0:
+		return newAPIError(op, e.StatusCode, e.Body)
+	}
+	return fmt.Errorf("d24: %s: %w", op, transportError(e.Err))
+}
+
+// idempotencyKey is the call's key: WithIdempotencyKey's, or the one the
+// client's KeyFunc derives from the request (with the call's context) and its
+// body, or, when that gives none, a random one.
+func (c *Client) idempotencyKey(req *http.Request, cl call) (string, error) {
+	if cl.opts.keySet {
+		return cl.opts.key, nil
+	}
+	key, err := c.keyFunc(req, cl.body)
+	if err != nil {
+		return "", fmt.Errorf("idempotency key function: %w", err)
+	}
+	if key == "" {
+		key = middleware.NewIdempotencyKey()
+	}
+	return key, nil
 }
 
 // readLimited reads an answer's body, at most MaxResponseSize bytes, and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/d24go/d24/middleware"
@@ -105,22 +106,32 @@ type ValidationError = middleware.ValidationError
 // Violation is one broken rule of a ValidationError.
 type Violation = middleware.Violation
 
-// OutcomeUnknownError is a POST whose outcome cannot be known: the answer was
-// lost and the retries ran out, or D24 said the idempotency key was already
-// used after an attempt whose answer was lost. The deposit may or may not
-// exist. Do not create it again under a new invoice_id: reconcile through its
-// notification or the deposit's status (find it by InvoiceID in D24's panel),
-// or repeat the same request with the same IdempotencyKey.
+// OutcomeUnknownError is a POST (a deposit, a card deposit, a refund) that D24
+// may or may not have processed: one of its attempts may have reached D24 (its
+// answer was lost, it timed out after the request was sent, it was answered
+// with a 5xx, a 408 or 429, a redirect, a page that is not D24's, or 104 "key
+// already used") and no attempt was answered with a success. The card may have
+// been charged, the deposit or the refund may exist.
+//
+// To settle it, send the same request again: with the default key, derived
+// from the request itself, the same request carries the same IdempotencyKey
+// (pass d24.WithIdempotencyKey(e.IdempotencyKey) if you set keys yourself), so
+// D24 processes it at most once and answers with what it did. If that is
+// unknown again, or D24 answers 104 (ErrIdempotencyKeyUsed), D24 has seen the
+// request: find the deposit by its InvoiceID (its notification, D24's panel)
+// or the refund with GetRefund. Never create it again under a new invoice_id
+// or a new key.
 type OutcomeUnknownError struct {
 	Operation      string
 	IdempotencyKey string
 	InvoiceID      string
-	// Cause is the last error or the last D24 answer (an *APIError).
+	// Cause is the last attempt's error, or D24's last answer (an *APIError,
+	// or a *RedirectError).
 	Cause error
 }
 
 func (e *OutcomeUnknownError) Error() string {
-	return fmt.Sprintf("d24: %s outcome unknown for invoice_id %q (idempotency key %s): reconcile before retrying: %v",
+	return fmt.Sprintf("d24: %s outcome unknown for invoice_id %q (idempotency key %s): it may have been processed; send the same request again or look it up, never under a new key: %v",
 		e.Operation, e.InvoiceID, e.IdempotencyKey, e.Cause)
 }
 
@@ -141,6 +152,20 @@ func (e *RedirectError) Error() string {
 		e.Operation, e.StatusCode, e.Location)
 }
 
+// Errors of calls that cannot be made, and of answers that are not answers.
+var (
+	// ErrNilContext is returned by a call given a nil context.
+	ErrNilContext = errors.New("d24: nil context (use context.Background() or the request's context)")
+	// ErrUninitializedClient is returned by a call on a Client that New did
+	// not make (a nil or zero Client).
+	ErrUninitializedClient = errors.New("d24: the Client was not made by d24.New")
+	// ErrMalformedAnswer is wrapped by the error of a 2xx answer that is not
+	// the operation's answer: a body that does not decode, lacks a field the
+	// answer always has (deposit_id, refund_id, ...), or is D24's error body.
+	// For a POST it is the cause of an OutcomeUnknownError.
+	ErrMalformedAnswer = errors.New("d24: D24's 2xx answer is not a valid answer")
+)
+
 // ErrTLSVersion is the cause of a connection refused because the server does
 // not speak TLS 1.2 or newer, which the default transport requires.
 var ErrTLSVersion = errors.New("d24: the server does not offer TLS 1.2 or newer, which the client requires")
@@ -154,9 +179,10 @@ func transportError(err error) error {
 	return err
 }
 
-func redactedLocation(resp *http.Response) string {
-	loc, err := resp.Location()
-	if err != nil {
+// redactedLocation is a redirect's Location header, as it may be recorded.
+func redactedLocation(h http.Header) string {
+	loc, err := url.Parse(h.Get("Location"))
+	if err != nil || h.Get("Location") == "" {
 		return ""
 	}
 	return middleware.RedactURL(loc)

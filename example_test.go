@@ -135,3 +135,72 @@ func ExampleClient_NotificationHandler() {
 	// deposit 300000001 is COMPLETED
 	// 200
 }
+
+// A card deposit whose answers were all lost: the card may have been charged.
+// Sending the same request again is safe, as its idempotency key is derived
+// from the request: D24 answers with the deposit it made, and never charges
+// twice.
+func ExampleOutcomeUnknownError() {
+	client, srv := sandboxClient()
+	defer srv.Close()
+	lost := d24test.Fault{Kind: d24test.FaultDropAfterProcessing} // D24 processes it, the answer is lost
+	srv.InjectFaults(lost, lost, lost)
+
+	req := d24.CardDepositRequest{
+		InvoiceID: "order-5001", Amount: d24.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		Payer: d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com",
+			FirstName: "John", LastName: "Smith"},
+		CreditCard: d24.CreditCard{CardNumber: "4111111111111111", Cvv: "123",
+			ExpirationMonth: "10", ExpirationYear: "40", HolderName: "JOHN SMITH"},
+	}
+	_, err := client.CreateCardDeposit(context.Background(), req)
+	var unknown *d24.OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		fmt.Println("outcome unknown for", unknown.InvoiceID)
+		// The same request again: the same key. (With keys of your own, pass
+		// d24.WithIdempotencyKey(unknown.IdempotencyKey).)
+		dep, err := client.CreateCardDeposit(context.Background(), req)
+		if err != nil {
+			panic(err) // still unknown, or D24 answered 104: look the deposit up instead
+		}
+		fmt.Println(dep.DepositID, dep.PaymentInfo.Result)
+	}
+	fmt.Println("deposits made:", len(srv.DepositsByInvoice()["order-5001"]))
+	// Output:
+	// outcome unknown for order-5001
+	// 300000001 SUCCESS
+	// deposits made: 1
+}
+
+func ExampleClient_CreateRefund() {
+	client, srv := sandboxClient()
+	defer srv.Close()
+	ctx := context.Background()
+	dep, _ := client.CreateCardDeposit(ctx, d24.CardDepositRequest{
+		InvoiceID: "order-6001", Amount: d24.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		Payer:      d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com", FirstName: "John", LastName: "Smith"},
+		CreditCard: d24.CreditCard{CardNumber: "4111111111111111", Cvv: "123", ExpirationMonth: "10", ExpirationYear: "40", HolderName: "JOHN SMITH"},
+	})
+
+	part, err := client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001",
+		Amount: d24.MustParseAmount("30")})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(part.RefundInfo.Result, part.RefundInfo.Amount)
+
+	// A computed zero is refused before sending; it never means "everything".
+	x := d24.MustParseAmount("30")
+	_, err = client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001", Amount: x.Sub(x)})
+	fmt.Println(err)
+
+	rest, err := client.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(rest.RefundInfo.Result, rest.RefundInfo.Amount)
+	// Output:
+	// SUCCESS 30
+	// d24: invalid createRefund request, not sent: amount: must be greater than 0 (CreateFullRefund refunds the whole deposit)
+	// SUCCESS 70
+}

@@ -3,6 +3,7 @@ package d24_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -74,6 +75,7 @@ func FuzzResponseDecoding(f *testing.F) {
 			_, err = c.GetDeposit(ctx, 300000001)
 		}
 		ok := status >= 200 && status < 300
+		post := op%3 != 2
 		if err == nil {
 			if !ok {
 				t.Fatalf("HTTP %d taken for a success", status)
@@ -83,16 +85,35 @@ func FuzzResponseDecoding(f *testing.F) {
 		var apiErr *d24.APIError
 		var unknown *d24.OutcomeUnknownError
 		var redirect *d24.RedirectError
+		isUnknown := errors.As(err, &unknown)
 		if !ok && !errors.As(err, &apiErr) && !errors.As(err, &redirect) {
 			t.Fatalf("HTTP %d: untyped error %v", status, err)
 		}
-		if ok && op%3 != 2 && !errors.As(err, &unknown) {
-			t.Fatalf("a POST answered %d but undecodable must be outcome-unknown: %v", status, err)
+		if post && !isUnknown && !refusal(status, body) {
+			t.Fatalf("a POST answered %d %q may have been processed, but its error is not outcome-unknown: %v", status, body, err)
+		}
+		if post && isUnknown && refusal(status, body) {
+			t.Fatalf("D24 refused the POST (%d %q), yet its outcome is unknown: %v", status, body, err)
+		}
+		if ok && !post && !errors.Is(err, d24.ErrMalformedAnswer) {
+			t.Fatalf("a GET answered %d but not decoded must be a malformed answer: %v", status, err)
 		}
 		if strings.Contains(err.Error(), canaryCard) {
 			t.Fatal("card number in an error")
 		}
 	})
+}
+
+// refusal is this test's reading of a definitive refusal: a 4xx other than
+// 408 and 429 with D24's error body, whose code is not 104.
+func refusal(status int, body []byte) bool {
+	if status < 400 || status > 499 || status == 408 || status == 429 {
+		return false
+	}
+	var e struct {
+		Code int `json:"code"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Code != 0 && e.Code != 104
 }
 
 // Whatever reaches the notification endpoint, the handler answers one of its

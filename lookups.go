@@ -15,20 +15,20 @@ import (
 // PaymentMethods lists the payment methods enabled for the merchant in country
 // (ISO 3166-1 alpha-2); a method's Code is what DepositRequest.PaymentMethod
 // takes.
-func (c *Client) PaymentMethods(ctx context.Context, country string) ([]PaymentMethod, error) {
+func (c *Client) PaymentMethods(ctx context.Context, country string, opts ...CallOption) ([]PaymentMethod, error) {
 	var out []PaymentMethod
 	err := c.lookup(ctx, "listPaymentMethods", func(url string) (*http.Request, error) {
 		return readonly.NewListPaymentMethodsRequest(url, &readonly.ListPaymentMethodsParams{Country: country})
-	}, &out)
+	}, &out, opts)
 	return out, err
 }
 
 // ExchangeRate converts amount USD (1 when zero) to country's currency.
-func (c *Client) ExchangeRate(ctx context.Context, country string, amount Amount) (*ExchangeRate, error) {
+func (c *Client) ExchangeRate(ctx context.Context, country string, amount Amount, opts ...CallOption) (*ExchangeRate, error) {
 	out := new(ExchangeRate)
 	err := c.lookup(ctx, "getExchangeRate", func(url string) (*http.Request, error) {
 		return readonly.NewGetExchangeRateRequest(url, &readonly.GetExchangeRateParams{Country: country, Amount: queryAmount(amount)})
-	}, out)
+	}, out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -37,11 +37,11 @@ func (c *Client) ExchangeRate(ctx context.Context, country string, amount Amount
 
 // CryptoExchangeRate converts amount (1 when zero) of currency (USD or the
 // payer's local currency) to the cryptocurrency crypto (for example USDT).
-func (c *Client) CryptoExchangeRate(ctx context.Context, currency string, amount Amount, crypto string) (*CryptoExchangeRate, error) {
+func (c *Client) CryptoExchangeRate(ctx context.Context, currency string, amount Amount, crypto string, opts ...CallOption) (*CryptoExchangeRate, error) {
 	out := new(CryptoExchangeRate)
 	err := c.lookup(ctx, "getCryptoExchangeRate", func(url string) (*http.Request, error) {
 		return readonly.NewGetCryptoExchangeRateRequest(url, &readonly.GetCryptoExchangeRateParams{Currency: currency, Amount: queryAmount(amount), Crypto: crypto})
-	}, out)
+	}, out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -49,26 +49,29 @@ func (c *Client) CryptoExchangeRate(ctx context.Context, currency string, amount
 }
 
 // States lists country's states; a state's Iso is what Address.State takes.
-func (c *Client) States(ctx context.Context, country string) ([]State, error) {
+func (c *Client) States(ctx context.Context, country string, opts ...CallOption) ([]State, error) {
 	var out []State
 	err := c.lookup(ctx, "listStates", func(url string) (*http.Request, error) {
 		return readonly.NewListStatesRequest(url, &readonly.ListStatesParams{Country: country})
-	}, &out)
+	}, &out, opts)
 	return out, err
 }
 
 // Banks lists country's banks; a bank's Code is what
 // RefundBankAccount.BankCode takes.
-func (c *Client) Banks(ctx context.Context, country string) ([]Bank, error) {
+func (c *Client) Banks(ctx context.Context, country string, opts ...CallOption) ([]Bank, error) {
 	var out []Bank
 	err := c.lookup(ctx, "listBanks", func(url string) (*http.Request, error) {
 		return readonly.NewListBanksRequest(url, &readonly.ListBanksParams{Country: country})
-	}, &out)
+	}, &out, opts)
 	return out, err
 }
 
 // lookup makes one read-only call through the Bearer chain.
-func (c *Client) lookup(ctx context.Context, op string, build func(url string) (*http.Request, error), out any) error {
+func (c *Client) lookup(ctx context.Context, op string, build func(url string) (*http.Request, error), out any, opts []CallOption) error {
+	if err := c.ready(ctx, op); err != nil {
+		return err
+	}
 	if c.readOnlyRT == nil {
 		return ErrMissingReadOnlyKey
 	}
@@ -76,7 +79,7 @@ func (c *Client) lookup(ctx context.Context, op string, build func(url string) (
 	if err != nil {
 		return fmt.Errorf("d24: %s: %w", op, err)
 	}
-	return c.call(ctx, call{op: op, rt: c.readOnlyRT, req: req}, out)
+	return c.call(ctx, call{op: op, rt: c.readOnlyRT, req: req, opts: applyCallOptions(opts)}, out)
 }
 
 // queryAmount is an optional amount in a query: left out when zero.

@@ -135,7 +135,7 @@ func parseNotification(body []byte, field string) (int64, error) {
 }
 
 func (c *Client) logNotification(ctx context.Context, field string, id int64, msg string, err error) {
-	if c.logger != nil {
+	if c != nil && c.logger != nil {
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "d24 notification: "+msg, slog.Int64(field, id), slog.String("error", err.Error()))
 	}
 }

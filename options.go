@@ -16,28 +16,33 @@ import (
 type Option func(*options)
 
 type options struct {
-	transport  http.RoundTripper
-	timeout    time.Duration
-	tracer     trace.TracerProvider
-	propagator propagation.TextMapPropagator
-	retry      RetryPolicy
-	keyFunc    KeyFunc
-	logger     *slog.Logger
-	clock      func() time.Time
+	transport   http.RoundTripper
+	httpTimeout time.Duration
+	tracer      trace.TracerProvider
+	propagator  propagation.TextMapPropagator
+	retry       RetryPolicy
+	keyFunc     KeyFunc
+	logger      *slog.Logger
+	clock       func() time.Time
 }
 
-// RetryPolicy says when and how calls are retried (see middleware.RetryPolicy).
+// RetryPolicy says when and how calls are retried, and how long they may take
+// (see middleware.RetryPolicy): 3 attempts, a 250ms base backoff, 30s per
+// attempt and 80s per call by default; its zero fields take their defaults.
 type RetryPolicy = middleware.RetryPolicy
 
-// KeyFunc derives an idempotency key from a request and its body (see
-// middleware.KeyFunc and KeyFromInvoiceID).
+// KeyFunc derives an idempotency key from a request (carrying the call's
+// context) and its body (see middleware.KeyFunc).
 type KeyFunc = middleware.KeyFunc
 
 // KeyFromInvoiceID derives each deposit creation's idempotency key from its
-// invoice_id, so a restarted process or another replica re-sending the same
-// deposit sends the same key and D24 cannot create it twice. Refunds keep
-// random keys: two partial refunds of one invoice are two refunds, and a key
-// derived from the invoice would make D24 replay the first instead.
+// invoice_id alone, so that D24 refuses (104) a second deposit under the same
+// invoice_id even when its body differs, instead of creating it. Refunds keep
+// the default key, derived from the whole request.
+//
+// By default (without this option) every POST's key is derived from the
+// operation and its exact body: the same request sent again, by a restarted
+// process or another replica, carries the same key.
 func KeyFromInvoiceID() KeyFunc {
 	byInvoice := middleware.KeyFromJSONField("invoice_id")
 	return func(req *http.Request, body []byte) (string, error) {
@@ -52,12 +57,11 @@ func KeyFromInvoiceID() KeyFunc {
 // (DefaultTransport() by default).
 func WithTransport(rt http.RoundTripper) Option { return func(o *options) { o.transport = rt } }
 
-// WithHTTPClient takes the transport and timeout of c. Its redirect policy is
-// not used: a signed request never follows a redirect.
+// WithHTTPClient takes the transport of c, and its Timeout, when set, as
+// RetryPolicy.CallTimeout (unless WithRetryPolicy sets one). Its redirect
+// policy is not used: a signed request never follows a redirect.
 func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) {
-		o.transport, o.timeout = c.Transport, c.Timeout
-	}
+	return func(o *options) { o.transport, o.httpTimeout = c.Transport, c.Timeout }
 }
 
 // WithTracerProvider sets where spans go (the global provider by default).
@@ -69,12 +73,13 @@ func WithPropagation(p propagation.TextMapPropagator) Option {
 	return func(o *options) { o.propagator = p }
 }
 
-// WithRetryPolicy sets the retry policy (3 attempts, 250ms base backoff by
-// default).
+// WithRetryPolicy sets the retry policy and the calls' bounds (3 attempts,
+// 250ms base backoff, 30s per attempt, 80s per call by default).
 func WithRetryPolicy(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
 
-// WithIdempotencyKeyFunc derives idempotency keys instead of choosing random
-// ones, for example KeyFromInvoiceID().
+// WithIdempotencyKeyFunc derives idempotency keys with f instead of from the
+// whole request (the default), for example KeyFromInvoiceID(). A key f leaves
+// empty is random.
 func WithIdempotencyKeyFunc(f KeyFunc) Option { return func(o *options) { o.keyFunc = f } }
 
 // WithLogger logs each call (operation, status, duration, IDs; never a body, a

@@ -6,19 +6,45 @@ import (
 	"github.com/d24go/d24/generated/deposits"
 )
 
-// CreateRefund refunds a COMPLETED deposit, fully (no Amount) or partly. A
-// card refund may answer at once (RefundInfo.Result); other methods answer with
-// the RefundID only and finish later (a notification follows). A refund is
-// money: it is retried only under its idempotency key, and a lost answer is an
-// OutcomeUnknownError; check with GetRefund or the deposit before refunding
-// again.
-func (c *Client) CreateRefund(ctx context.Context, req RefundRequest) (*RefundResponse, error) {
-	httpReq, err := c.refund.request(req)
-	return callFor[RefundResponse](ctx, c, call{op: "createRefund", rt: c.apiRT, req: httpReq, invoiceID: req.InvoiceID}, err)
+// CreateRefund refunds part of a COMPLETED deposit: req.Amount, which must be
+// greater than zero (a zero or negative amount is refused before sending; a
+// computed zero never turns into a full refund). For a full refund call
+// CreateFullRefund. A card refund may answer at once (RefundInfo.Result);
+// other methods answer with the RefundID only and finish later (a
+// notification follows).
+//
+// A refund is money: its errors are CreateCardDeposit's, and an
+// OutcomeUnknownError is settled by sending the same request again. Two
+// deliberate refunds of the same amount of one deposit are the same request:
+// give the second its own key (WithIdempotencyKey) or a different Comments,
+// or D24 answers it with the first.
+func (c *Client) CreateRefund(ctx context.Context, req RefundRequest, opts ...CallOption) (*RefundResponse, error) {
+	if req.Amount.Sign() <= 0 {
+		return nil, refundAmountError("must be greater than 0 (CreateFullRefund refunds the whole deposit)")
+	}
+	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts)
+}
+
+// CreateFullRefund refunds the whole of a COMPLETED deposit (what is left of
+// it after partial refunds): req.Amount must be left zero, and is not sent, as
+// D24 asks for a full refund. Everything else is CreateRefund's.
+func (c *Client) CreateFullRefund(ctx context.Context, req RefundRequest, opts ...CallOption) (*RefundResponse, error) {
+	if !req.Amount.IsZero() {
+		return nil, refundAmountError("must be left out of a full refund (CreateRefund refunds an amount)")
+	}
+	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts)
+}
+
+// refundAmountError refuses a refund's amount before anything is sent.
+func refundAmountError(rule string) error {
+	return &ValidationError{Operation: opRefund.String(), Violations: []Violation{{Field: "amount", Rule: rule}}}
 }
 
 // GetRefund returns a refund's status as D24 has it now.
-func (c *Client) GetRefund(ctx context.Context, refundID int64) (*RefundStatus, error) {
+func (c *Client) GetRefund(ctx context.Context, refundID int64, opts ...CallOption) (*RefundStatus, error) {
+	if err := c.ready(ctx, "getRefund"); err != nil {
+		return nil, err
+	}
 	httpReq, err := deposits.NewGetRefundRequest(c.apiURL, refundID, nil)
-	return callFor[RefundStatus](ctx, c, call{op: "getRefund", rt: c.apiRT, req: httpReq}, err)
+	return callFor[RefundStatus](ctx, c, call{op: "getRefund", rt: c.apiRT, req: httpReq}, err, opts)
 }

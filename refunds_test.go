@@ -31,11 +31,11 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	if !errors.Is(err, d24.ErrInvalidAmountToRefund) {
 		t.Errorf("over-refund: %v", err)
 	}
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "not-mine"})
+	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "not-mine"})
 	if !errors.Is(err, d24.ErrResourceNotFound) {
 		t.Errorf("wrong invoice: %v", err)
 	}
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Comments: strings.Repeat("c", 201)})
+	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Comments: strings.Repeat("c", 201)})
 	var invalid *d24.ValidationError
 	if !errors.As(err, &invalid) || invalid.Fields()[0] != "comments" {
 		t.Errorf("comments too long: %v", err)
@@ -43,16 +43,16 @@ func TestRefundsThroughTheClient(t *testing.T) {
 
 	// A bank-transfer deposit refunds asynchronously to a bank account.
 	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rf-2", Amount: d24.MustParseAmount("100"), Country: "BR"})
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
+	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
 	if !errors.Is(err, d24.ErrDepositNotCompleted) {
 		t.Errorf("refund of a pending deposit: %v", err)
 	}
 	_ = srv.CompleteDeposit(bt.DepositID)
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
+	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
 	if !errors.Is(err, d24.ErrMissingBankAccount) {
 		t.Errorf("no bank account: %v", err)
 	}
-	async, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2",
+	async, err := c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2",
 		BankAccount: d24.RefundBankAccount{Beneficiary: "Carlos Ramirez", BankCode: "1", Branch: "9283", AccountNumber: "18293435", AccountType: "SAVING"}})
 	if err != nil || async.RefundID == "" {
 		t.Fatalf("async refund: %+v %v", async, err)
@@ -71,7 +71,7 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	// drops, so six drops outlast the three attempts.
 	lost := d24test.Fault{Kind: d24test.FaultDropAfterProcessing}
 	srv.InjectFaults(lost, lost, lost, lost, lost, lost)
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep2.DepositID, InvoiceID: "rf-3"})
+	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep2.DepositID, InvoiceID: "rf-3"})
 	var unknown *d24.OutcomeUnknownError
 	if !errors.As(err, &unknown) || unknown.Operation != "createRefund" || unknown.InvoiceID != "rf-3" {
 		t.Errorf("lost refund answer: %v", err)
@@ -98,7 +98,7 @@ func TestRefundNotificationHandler(t *testing.T) {
 	ctx := context.Background()
 	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rn-1", Amount: d24.MustParseAmount("10"), Country: "BR"})
 	_ = srv.CompleteDeposit(bt.DepositID)
-	r, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rn-1",
+	r, err := c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rn-1",
 		BankAccount: d24.RefundBankAccount{AccountNumber: "1", BankCode: "1", Beneficiary: "A B"}})
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestKeysNeverCross(t *testing.T) {
 	ctx := context.Background()
 	dep, _ := c.CreateCardDeposit(ctx, cardDeposit("keys-1", canaryCard))
 	_, _ = c.GetDeposit(ctx, dep.DepositID)
-	_, _ = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "keys-1"})
+	_, _ = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "keys-1"})
 	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "keys-2", Amount: d24.MustParseAmount("1"), Country: "BR"})
 	_, _ = c.PaymentMethods(ctx, "BR")
 	_, _ = c.ExchangeRate(ctx, "BR", d24.Amount{})

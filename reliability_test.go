@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,12 +138,26 @@ type figures struct {
 	Faults         map[string]int `json:"faults_injected"`
 	Duplicates     int            `json:"invoices_with_two_deposits"`
 	Dials          int64          `json:"connections_dialled"`
-	Seconds        float64        `json:"seconds"`
+	// The caller sends every unknown outcome again once, default options.
+	Resent           int `json:"resent"`
+	ResentResolved   int `json:"resent_resolved"`
+	ResentStillUnkn  int `json:"resent_still_unknown"`
+	ResentDuplicates int `json:"resent_invoices_with_two_deposits"`
+	// Another replica (the host spelled otherwise, a new process) sends again
+	// every call still unknown and one in ten of the others.
+	Replayed           int     `json:"replica_sent"`
+	ReplayedResolved   int     `json:"replica_resolved"`
+	ReplayedUnknown    int     `json:"replica_still_unknown"`
+	ReplayedDuplicates int     `json:"replica_invoices_with_two_deposits"`
+	Seconds            float64 `json:"seconds"`
 }
 
 // Exactly once under faults: thousands of card deposits from concurrent
 // callers through the whole client, while the sandbox fails requests before
-// processing, loses answers after processing, rate-limits and answers slowly.
+// processing, loses answers after processing, rate-limits and answers slowly;
+// then the caller sends every unknown outcome again once, with default
+// options; then another replica, restarted, sends again what is still unknown
+// and some of what is not.
 func TestExactlyOnceUnderFaults(t *testing.T) {
 	calls := reliabilityCalls(t)
 	for _, mode := range []struct {
@@ -162,27 +178,42 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	}
 }
 
-func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, callers int) figures {
-	start := time.Now()
-	srv := d24test.NewServer(d24test.WithIdempotencyMode(mode), d24test.WithFaultRates(faultRates, 24))
-	defer srv.Close()
-	tel := newTelemetry()
-	var dials atomic.Int64
+// faultClient is a client of srv under the fault test's retry policy, dialling
+// through dials; host replaces 127.0.0.1 in the base URLs.
+func faultClient(t *testing.T, srv *d24test.Server, tel *telemetry, host string, dials *atomic.Int64) *d24.Client {
+	t.Helper()
 	transport := d24.DefaultTransport()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dials.Add(1)
 		return dialer.DialContext(ctx, network, addr)
 	}
-	client, err := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey, APIURL: srv.APIURL, CardAPIURL: srv.CardAPIURL, AllowInsecureHTTP: true},
+	spell := func(u string) string { return strings.Replace(u, "127.0.0.1", host, 1) }
+	client, err := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey, APIURL: spell(srv.APIURL), CardAPIURL: spell(srv.CardAPIURL), AllowInsecureHTTP: true},
 		d24.WithTransport(transport), d24.WithTracerProvider(tel.tp), d24.WithLogger(tel.logger),
 		d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 3, BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond, AttemptTimeout: 150 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.CloseIdleConnections()
+	return client
+}
 
-	results := make([]outcome, calls)
+// faultRequest is the card deposit of the i-th invoice: one in five with
+// D24's insufficient-funds test card, all with the canary CVV.
+func faultRequest(name string, i int) d24.CardDepositRequest {
+	req := cardDeposit(fmt.Sprintf("eo-%s-%05d", name, i), canaryNumber)
+	req.CreditCard.Cvv = canaryCVV
+	if i%5 == 0 {
+		req.CreditCard.CardNumber = "4444444444444440"
+	}
+	return req
+}
+
+// sendAll sends the card deposits of the given invoices from callers
+// goroutines and returns each one's outcome, by invoice index.
+func sendAll(client *d24.Client, tel *telemetry, name string, indexes []int, callers int) map[int]outcome {
+	results := make(map[int]outcome, len(indexes))
+	var mu sync.Mutex
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < callers; w++ {
@@ -190,73 +221,105 @@ func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, c
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				invoice := fmt.Sprintf("eo-%s-%05d", name, i)
-				req := cardDeposit(invoice, canaryNumber)
-				req.CreditCard.Cvv = canaryCVV
-				if i%5 == 0 {
-					req.CreditCard.CardNumber = "4444444444444440" // D24's insufficient-funds test card
-				}
+				req := faultRequest(name, i)
 				dep, err := client.CreateCardDeposit(context.Background(), req)
-				results[i] = outcome{invoice: invoice, err: err}
+				o := outcome{invoice: req.InvoiceID, err: err}
 				if err == nil {
-					results[i].result = dep.PaymentInfo.Result
+					o.result = dep.PaymentInfo.Result
 				} else {
 					tel.recordError(err)
 				}
+				mu.Lock()
+				results[i] = o
+				mu.Unlock()
 			}
 		}()
 	}
-	for i := 0; i < calls; i++ {
+	for _, i := range indexes {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
+	return results
+}
 
-	byInvoice := srv.DepositsByInvoice()
+// judgeOutcomes checks each outcome against the deposits the sandbox holds and
+// returns how many were resolved (SUCCESS or REJECTED, with exactly one
+// deposit) and the indexes still unknown. Any other error fails the test.
+func judgeOutcomes(t *testing.T, results map[int]outcome, byInvoice map[string][]d24test.Deposit, f *figures, first bool) (resolved int, unknown []int) {
+	t.Helper()
+	for i, r := range results {
+		n := len(byInvoice[r.invoice])
+		if r.err == nil {
+			if n != 1 {
+				t.Errorf("%s returned %s but the sandbox holds %d deposits", r.invoice, r.result, n)
+			}
+			resolved++
+			if first && r.result == d24.CardResultSuccess {
+				f.Success++
+			} else if first && r.result == d24.CardResultRejected {
+				f.Rejected++
+			}
+			continue
+		}
+		var outcome *d24.OutcomeUnknownError
+		if !errors.As(r.err, &outcome) {
+			t.Errorf("%s failed with something other than an outcome-unknown error: %v", r.invoice, r.err)
+			continue
+		}
+		if outcome.InvoiceID != r.invoice || outcome.IdempotencyKey == "" {
+			t.Errorf("%s: outcome-unknown error without its invoice or key: %+v", r.invoice, outcome)
+		}
+		unknown = append(unknown, i)
+		if first {
+			f.UnknownCreated += n
+		}
+	}
+	sort.Ints(unknown)
+	return resolved, unknown
+}
+
+// duplicates counts the invoices charged twice, failing the test for each.
+func duplicates(t *testing.T, srv *d24test.Server, phase string) int {
+	t.Helper()
+	n := 0
+	for inv, deps := range srv.DepositsByInvoice() {
+		if len(deps) > 1 {
+			n++
+			t.Errorf("%s: invoice %s has %d deposits", phase, inv, len(deps))
+		}
+	}
+	return n
+}
+
+func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, callers int) figures {
+	start := time.Now()
+	srv := d24test.NewServer(d24test.WithIdempotencyMode(mode), d24test.WithFaultRates(faultRates, 24))
+	defer srv.Close()
+	tel := newTelemetry()
+	var dials atomic.Int64
+	client := faultClient(t, srv, tel, "127.0.0.1", &dials)
+	defer client.CloseIdleConnections()
+
+	all := make([]int, calls)
+	for i := range all {
+		all[i] = i
+	}
+	results := sendAll(client, tel, name, all, callers)
 	f := figures{Mode: name, Calls: calls, Callers: callers, Requests: len(srv.Requests()), Faults: map[string]int{}, Dials: dials.Load()}
 	for kind, n := range srv.FaultCounts() {
 		f.Faults[kind.String()] = n
 	}
-	for inv, deps := range byInvoice {
-		if len(deps) > 1 {
-			f.Duplicates++
-			t.Errorf("invoice %s has %d deposits", inv, len(deps))
-		}
-	}
-	for _, r := range results {
-		n := len(byInvoice[r.invoice])
-		switch {
-		case r.err == nil:
-			if r.result == d24.CardResultSuccess {
-				f.Success++
-			} else if r.result == d24.CardResultRejected {
-				f.Rejected++
-			}
-			if n != 1 {
-				t.Errorf("%s returned %s but the sandbox holds %d deposits", r.invoice, r.result, n)
-			}
-		default:
-			var unknown *d24.OutcomeUnknownError
-			if !errors.As(r.err, &unknown) {
-				t.Errorf("%s failed with something other than an outcome-unknown error: %v", r.invoice, r.err)
-				continue
-			}
-			if unknown.InvoiceID != r.invoice || unknown.IdempotencyKey == "" {
-				t.Errorf("%s: outcome-unknown error without its invoice or key: %+v", r.invoice, unknown)
-			}
-			f.OutcomeUnknown++
-			f.UnknownCreated += n
-		}
-	}
+	f.Duplicates = duplicates(t, srv, "first send")
+	_, unknown := judgeOutcomes(t, results, srv.DepositsByInvoice(), &f, true)
+	f.OutcomeUnknown = len(unknown)
+
 	// Every answer is read and closed, so connections are reused: new ones are
 	// dialled only for the callers and for connections a fault cut.
 	cut := int64(f.Faults["drop_after_processing"] + f.Faults["delay"])
 	if f.Dials > int64(callers)+cut+int64(calls/100) {
 		t.Errorf("%d connections dialled for %d requests (%d callers, %d cut by faults): answers are not drained", f.Dials, f.Requests, callers, cut)
 	}
-	tel.assertNoSecrets(t, srv.SecretKey)
-	f.Seconds = time.Since(start).Seconds()
-	t.Logf("%+v", f)
 	if f.Success == 0 || f.Rejected == 0 || f.OutcomeUnknown == 0 {
 		t.Errorf("the run did not exercise every outcome: %+v", f)
 	}
@@ -264,6 +327,37 @@ func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, c
 		if got := float64(f.Faults[kind]) / float64(f.Requests); got < share {
 			t.Errorf("%s faults hit %.1f%% of requests, want at least %.0f%%", kind, 100*got, 100*share)
 		}
+	}
+
+	// The caller sends every unknown outcome again, once, with default options.
+	resent := sendAll(client, tel, name, unknown, callers)
+	f.Resent = len(resent)
+	f.ResentResolved, unknown = judgeOutcomes(t, resent, srv.DepositsByInvoice(), &f, false)
+	f.ResentStillUnkn = len(unknown)
+	f.ResentDuplicates = duplicates(t, srv, "re-send")
+
+	// Another replica, started afresh and spelling the host otherwise, sends
+	// again what is still unknown and one in ten of the others, as a restarted
+	// service replaying its outbox would.
+	replica := faultClient(t, srv, tel, "localhost", &dials)
+	defer replica.CloseIdleConnections()
+	again := append([]int(nil), unknown...)
+	for i := 0; i < calls; i += 10 {
+		if _, still := slices.BinarySearch(unknown, i); !still {
+			again = append(again, i)
+		}
+	}
+	replayed := sendAll(replica, tel, name, again, callers)
+	f.Replayed = len(replayed)
+	f.ReplayedResolved, unknown = judgeOutcomes(t, replayed, srv.DepositsByInvoice(), &f, false)
+	f.ReplayedUnknown = len(unknown)
+	f.ReplayedDuplicates = duplicates(t, srv, "replica")
+
+	tel.assertNoSecrets(t, srv.SecretKey)
+	f.Seconds = time.Since(start).Seconds()
+	t.Logf("%+v", f)
+	if f.Resent == 0 || f.Replayed == 0 {
+		t.Errorf("the run did not exercise the re-sends: %+v", f)
 	}
 	return f
 }

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -9,12 +10,17 @@ import (
 // callState is what the layers of one logical call share through its context;
 // the outermost layer that needs it creates it.
 type callState struct {
-	operation string     // StartCall: the operation's name
-	eligible  bool       // Retry: repeating the request cannot charge twice
-	attempt   int        // Retry: 0 for the first attempt
-	span      trace.Span // CallTracing: the call span
-	namedByOp bool       // CallTracing: WithOperation or StartCall named the span
-	route     string     // Validator: the matched route template
+	operation string // StartCall: the operation's name
+	eligible  bool   // Retry: repeating the request cannot charge twice
+	tracked   bool   // Retry: the request is not safe to repeat; its outcome is judged
+	processed bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
+	probe     attemptProbe
+	timeout   time.Duration // WithCallTimeout: this call's bound instead of the policy's
+	deadline  time.Time     // Retry: when the call's bound ends
+	attempt   int           // Retry: 0 for the first attempt
+	span      trace.Span    // CallTracing: the call span
+	namedByOp bool          // CallTracing: WithOperation or StartCall named the span
+	route     string        // Validator: the matched route template
 }
 
 type callStateKey struct{}
@@ -36,6 +42,29 @@ func stateFrom(ctx context.Context) (*callState, context.Context) {
 // context between calls (WithOperation's can be shared).
 func StartCall(ctx context.Context, operation string) context.Context {
 	return context.WithValue(ctx, callStateKey{}, &callState{operation: operation})
+}
+
+// WithCallTimeout bounds the calls made with ctx, all their attempts and the
+// waits between them included, by d instead of RetryPolicy.CallTimeout (a
+// negative d: no bound beyond ctx's own). On a StartCall context it costs
+// nothing; on another it adds a context value, which calls may share.
+func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		s.timeout = d
+		return ctx
+	}
+	return context.WithValue(ctx, callTimeoutKey{}, d)
+}
+
+type callTimeoutKey struct{}
+
+// callTimeout is the bound WithCallTimeout set for the call, or 0.
+func (s *callState) callTimeout(ctx context.Context) time.Duration {
+	if s.timeout != 0 {
+		return s.timeout
+	}
+	d, _ := ctx.Value(callTimeoutKey{}).(time.Duration)
+	return d
 }
 
 // named records the operation the Validator recognised: the call span takes its

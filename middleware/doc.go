@@ -14,6 +14,12 @@
 // it runs once. NewReadOnlyChain builds the same chain for D24's read-only
 // lookups with the Bearer authenticator in the signer's place.
 //
+// A request that is not safe to repeat (a POST) is judged over all its
+// attempts, in the retry layer, which sees each one: it ends in a 2xx answer,
+// a refusal that proves nothing was processed, an error of attempts that never
+// got a connection, or an *OutcomeUnknownError. Every attempt and every call is
+// bounded in time (RetryPolicy.AttemptTimeout and CallTimeout).
+//
 // The package knows nothing of D24's generated types: it takes what it needs
 // (credentials, an OpenAPI document) as arguments.
 package middleware

@@ -1,15 +1,18 @@
 package middleware
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // HeaderIdempotencyKey is the header D24 deduplicates POST requests by.
@@ -21,8 +24,37 @@ var ErrBlankIdempotencyKey = errors.New("d24 middleware: X-Idempotency-Key is bl
 
 // KeyFunc derives an idempotency key from a request and its body, so that the
 // same deposit sent again (by a restarted process or another replica) carries
-// the same key. An empty key with a nil error falls back to a random one.
+// the same key. The request carries the call's context. An empty key with a
+// nil error falls back to a random one.
 type KeyFunc func(req *http.Request, body []byte) (string, error)
+
+// KeyFromBody returns a KeyFunc that derives the key from the request's
+// method, its path and its exact body bytes, with an HMAC-SHA256 keyed by a
+// key derived from secret: the same request always gets the same key, on any
+// replica and whatever the host's spelling, so the server processes it once
+// however often it is sent; and the key (128 bits, 32 hex digits) reveals
+// nothing of the body, card data included, to whoever sees it without the
+// secret.
+func KeyFromBody(secret string) KeyFunc {
+	derive := hmac.New(sha256.New, []byte(secret))
+	derive.Write([]byte("idempotency key from the request body, v1"))
+	subkey := derive.Sum(nil)
+	type keyer struct {
+		mac  hash.Hash
+		head []byte // method, path and a separator, reused
+		sum  [sha256.Size]byte
+	}
+	keyers := sync.Pool{New: func() any { return &keyer{mac: hmac.New(sha256.New, subkey)} }}
+	return func(req *http.Request, body []byte) (string, error) {
+		k := keyers.Get().(*keyer)
+		defer keyers.Put(k)
+		k.mac.Reset()
+		k.head = append(append(append(append(k.head[:0], req.Method...), ' '), req.URL.Path...), 0)
+		k.mac.Write(k.head)
+		k.mac.Write(body)
+		return hex.EncodeToString(k.mac.Sum(k.sum[:0])[:16]), nil
+	}
+}
 
 // NewIdempotencyKey returns a random 128-bit key as 32 lowercase hex digits.
 func NewIdempotencyKey() string {
@@ -32,10 +64,11 @@ func NewIdempotencyKey() string {
 }
 
 // KeyFromJSONField returns a KeyFunc that derives the key from a top-level
-// string field of the JSON body (for D24, "invoice_id"), the host and the
-// path: the same invoice sent to the same endpoint always gets the same key,
-// and D24 refuses a different body under it (104) instead of charging twice.
-// A body without the field gets a random key.
+// string field of the JSON body (for D24, "invoice_id") and the path (not the
+// host, whose spelling may differ between replicas): the same invoice sent to
+// the same endpoint always gets the same key, and D24 refuses a different body
+// under it (104) instead of charging twice. A body without the field gets a
+// random key.
 func KeyFromJSONField(field string) KeyFunc {
 	return func(req *http.Request, body []byte) (string, error) {
 		var fields map[string]json.RawMessage
@@ -46,7 +79,7 @@ func KeyFromJSONField(field string) KeyFunc {
 		if raw, ok := fields[field]; !ok || json.Unmarshal(raw, &value) != nil || value == "" {
 			return "", nil
 		}
-		sum := sha256.Sum256([]byte(req.URL.Host + "\x00" + req.URL.Path + "\x00" + field + "\x00" + value))
+		sum := sha256.Sum256([]byte(req.URL.Path + "\x00" + field + "\x00" + value))
 		return hex.EncodeToString(sum[:16]), nil
 	}
 }

@@ -101,3 +101,38 @@ func TestKeyFromInvoiceID(t *testing.T) {
 		t.Errorf("keys: %q %q %q %q", k(0), k(1), k(2), k(3))
 	}
 }
+
+// A key derived from the body is the same for the same request, on any host
+// spelling, differs for another body or path or secret, and shows nothing of
+// the body.
+func TestKeyFromBody(t *testing.T) {
+	key := func(secret, url, body string) string {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		k, err := middleware.KeyFromBody(secret)(req, []byte(body))
+		if err != nil || len(k) != 32 {
+			t.Fatalf("key %q, %v", k, err)
+		}
+		return k
+	}
+	const body = `{"invoice_id":"A-1","credit_card":{"card_number":"4111111111111111"}}`
+	same := []string{
+		key("S", "https://api.example/v3/deposits", body),
+		key("S", "https://api.example:443/v3/deposits", body),
+		key("S", "https://API.EXAMPLE/v3/deposits", body),
+	}
+	if same[0] != same[1] || same[1] != same[2] {
+		t.Errorf("the host's spelling changes the key: %q", same)
+	}
+	for name, other := range map[string]string{
+		"another body":   key("S", "https://api.example/v3/deposits", strings.Replace(body, "A-1", "A-2", 1)),
+		"another path":   key("S", "https://api.example/v3/refunds", body),
+		"another secret": key("T", "https://api.example/v3/deposits", body),
+	} {
+		if other == same[0] {
+			t.Errorf("%s gives the same key", name)
+		}
+	}
+	if strings.Contains(same[0], "4111") || strings.Contains(same[0], "A-1") {
+		t.Errorf("the key shows the body: %q", same[0])
+	}
+}

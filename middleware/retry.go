@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -22,8 +23,9 @@ import (
 // A request is retried only if repeating it cannot charge twice: GET and HEAD,
 // and POST with an X-Idempotency-Key. It is retried on connection errors and on
 // 408, 429, 500, 502, 503 and 504; any other answer is final. A POST without a
-// key is retried only when the connection was never made (its bytes cannot have
-// left).
+// key is retried only when no connection was ever obtained for it (its bytes
+// cannot have left). Whatever the policy, a POST's outcome is judged over all
+// its attempts (see OutcomeUnknownError).
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts in all, the first included (3).
 	// 1 disables retries.
@@ -36,14 +38,20 @@ type RetryPolicy struct {
 	// MaxRetryAfter caps how long a Retry-After is waited on (30s); a longer one
 	// ends the retries and the answer is returned at once.
 	MaxRetryAfter time.Duration
-	// AttemptTimeout bounds one attempt, reading its answer included (no bound by
-	// default: the caller's context bounds the call).
+	// AttemptTimeout bounds one attempt, reading its answer included (30s). A
+	// negative value sets no bound of its own.
 	AttemptTimeout time.Duration
+	// CallTimeout bounds the whole call: every attempt, the waits between
+	// them and the reading of the last answer (80s). No retry is made whose
+	// wait would outlast it. WithCallTimeout sets another for one call; a
+	// negative value sets none. The call's context, if it ends first, wins.
+	CallTimeout time.Duration
 }
 
 // DefaultRetryPolicy returns the policy NewRetry uses for zero fields.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+	return RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second, MaxRetryAfter: 30 * time.Second,
+		AttemptTimeout: 30 * time.Second, CallTimeout: 80 * time.Second}
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -60,6 +68,12 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxRetryAfter <= 0 {
 		p.MaxRetryAfter = d.MaxRetryAfter
 	}
+	if p.AttemptTimeout == 0 {
+		p.AttemptTimeout = d.AttemptTimeout
+	}
+	if p.CallTimeout == 0 {
+		p.CallTimeout = d.CallTimeout
+	}
 	return p
 }
 
@@ -73,13 +87,11 @@ var retryableStatus = map[int]bool{
 	http.StatusGatewayTimeout:      true,
 }
 
-// RetryableStatus reports whether an answer with this status is worth another
-// attempt (408, 429, 500, 502, 503, 504); after one, a POST's outcome is unknown.
-func RetryableStatus(code int) bool { return retryableStatus[code] }
-
 // Retry retries calls under a RetryPolicy, on go-retryablehttp. When it gives
 // up, the caller gets the last answer with its body intact, or the last error
-// with its cause (errors.Is and errors.As see through it).
+// with its cause (errors.Is and errors.As see through it); except for a request
+// not safe to repeat (a POST) that one of its attempts may have processed,
+// which ends in a 2xx answer or in an *OutcomeUnknownError.
 type Retry struct {
 	policy RetryPolicy
 	client *retryablehttp.Client
@@ -88,14 +100,10 @@ type Retry struct {
 // NewRetry returns the retry middleware around next.
 func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
 	p := policy.withDefaults()
-	var inner http.RoundTripper = keepIdle{orDefault(next)}
-	if p.AttemptTimeout > 0 {
-		inner = attemptTimeout{next: inner, timeout: p.AttemptTimeout}
-	}
 	r := &Retry{policy: p}
 	r.client = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport: inner,
+			Transport: attempt{next: orDefault(next), timeout: p.AttemptTimeout},
 			// A redirect is returned, never followed: it would carry a signed body,
 			// card data included, to another place.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -116,6 +124,11 @@ func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
 func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
 	state.eligible = retryEligible(req)
+	state.tracked, state.processed = !safeToRepeat(req.Method), false
+	state.deadline = time.Time{}
+	if timeout := cmp.Or(state.callTimeout(ctx), r.policy.CallTimeout); timeout > 0 {
+		state.deadline = time.Now().Add(timeout)
+	}
 	if ctx != req.Context() {
 		req = req.WithContext(ctx)
 	}
@@ -127,10 +140,14 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		if resp != nil {
 			drainAndClose(resp.Body)
+			resp = nil
 		}
-		return nil, unwrapURLError(err)
+		err = unwrapURLError(err)
 	}
-	return resp, nil
+	if state.tracked && state.processed && (err != nil || resp.StatusCode < 200 || resp.StatusCode > 299) {
+		return nil, unknownOutcome(req, state.attempt+1, resp, err)
+	}
+	return resp, err
 }
 
 // setBody makes sure the body can be rewound: a request with GetBody (the
@@ -176,32 +193,66 @@ func retryEligible(req *http.Request) bool {
 	return strings.TrimSpace(req.Header.Get(HeaderIdempotencyKey)) != ""
 }
 
+// countAttempt starts an attempt: it numbers it and resets its probe.
 func countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 	if s, ok := req.Context().Value(callStateKey{}).(*callState); ok {
 		s.attempt = attempt
+		s.probe.start()
 	}
 }
 
-// checkRetry is the payments-safe policy described on RetryPolicy.
+// checkRetry judges each attempt's outcome, for a request not safe to repeat,
+// and applies the payments-safe policy described on RetryPolicy.
 func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	state, _ := ctx.Value(callStateKey{}).(*callState)
+	if state == nil {
+		state = &callState{}
+	}
+	if state.tracked && (err != nil || resp.StatusCode < 200 || resp.StatusCode > 299) && state.probe.mayHaveProcessed(resp, err) {
+		state.processed = true
+	}
 	if ctx.Err() != nil {
 		return false, context.Cause(ctx)
 	}
-	state, _ := ctx.Value(callStateKey{}).(*callState)
-	eligible := state != nil && state.eligible
 	if err != nil {
 		if !retryableError(err) {
 			return false, err
 		}
-		return eligible || neverSent(err), nil
+		return (state.eligible || state.probe.neverSent(err)) && r.inTime(state, nil), nil
 	}
-	if !eligible || !retryableStatus[resp.StatusCode] {
+	if !state.eligible || !retryableStatus[resp.StatusCode] {
 		return false, nil
 	}
 	if wait, ok := retryAfter(resp); ok && wait > r.policy.MaxRetryAfter {
 		return false, nil
 	}
-	return true, nil
+	return r.inTime(state, resp), nil
+}
+
+// inTime reports whether the longest wait before the next attempt (resp's
+// Retry-After, or the backoff's ceiling) still ends before the call's
+// deadline.
+func (r *Retry) inTime(state *callState, resp *http.Response) bool {
+	if state.deadline.IsZero() {
+		return true
+	}
+	wait := r.ceiling(state.attempt)
+	if resp != nil {
+		if after, ok := retryAfter(resp); ok {
+			wait = after
+		}
+	}
+	return time.Now().Add(wait).Before(state.deadline)
+}
+
+// ceiling is the longest backoff after the attempt-th attempt (0 for the
+// first).
+func (r *Retry) ceiling(attempt int) time.Duration {
+	base, most := r.policy.BaseDelay, r.policy.MaxDelay
+	if attempt < 30 && base<<attempt < most {
+		return base << attempt
+	}
+	return most
 }
 
 // backoff waits what Retry-After asks (already capped by checkRetry), or an
@@ -212,11 +263,7 @@ func (r *Retry) backoff(base, max time.Duration, attempt int, resp *http.Respons
 			return wait
 		}
 	}
-	ceiling := max
-	if attempt < 30 && base<<attempt < max {
-		ceiling = base << attempt
-	}
-	return rand.N(ceiling + 1)
+	return rand.N(r.ceiling(attempt) + 1)
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.
@@ -256,19 +303,9 @@ func retryableError(err error) bool {
 		!strings.Contains(msg, "invalid header")
 }
 
-// NeverSent reports whether err proves a request never left the process: the
-// connection could not be made at all (DNS failure, connection refused), or
-// validation refused it. A POST that failed otherwise may have been processed.
-func NeverSent(err error) bool {
-	var v *ValidationError
-	if errors.As(err, &v) || errors.Is(err, ErrBlankIdempotencyKey) {
-		return true
-	}
-	return neverSent(err)
-}
-
-// neverSent reports whether err proves the connection was never made.
-func neverSent(err error) bool {
+// isDialError reports whether err is a failed dial (DNS failure, connection
+// refused): the connection was never made.
+func isDialError(err error) bool {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return true
@@ -303,21 +340,41 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// keepIdle hides CloseIdleConnections from go-retryablehttp, which calls it
+// attempt sends one attempt: watched by the call's probe when its outcome is
+// tracked, and bounded by the policy's AttemptTimeout or the call's deadline,
+// whichever comes first, its answer's body included: one timer per attempt,
+// none when the context's own deadline comes first.
+// It also hides CloseIdleConnections from go-retryablehttp, which calls it
 // whenever it gives up: closing the shared pool would cost every other call its
 // warm connection.
-type keepIdle struct{ rt http.RoundTripper }
-
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
-
-// attemptTimeout bounds one attempt, its answer's body included.
-type attemptTimeout struct {
+type attempt struct {
 	next    http.RoundTripper
 	timeout time.Duration
 }
 
-func (a attemptTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeoutCause(req.Context(), a.timeout, errAttemptTimeout)
+func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var deadline time.Time
+	var cause error = errAttemptTimeout
+	if a.timeout > 0 {
+		deadline = time.Now().Add(a.timeout)
+	}
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		if s.tracked {
+			ctx = s.probe.watch(ctx)
+		}
+		if !s.deadline.IsZero() && (deadline.IsZero() || s.deadline.Before(deadline)) {
+			deadline, cause = s.deadline, errCallTimeout
+		}
+	}
+	if earlier, ok := ctx.Deadline(); deadline.IsZero() || ok && !earlier.After(deadline) {
+		// No bound, or the context's own comes first: no timer of ours.
+		if ctx != req.Context() {
+			req = req.WithContext(ctx)
+		}
+		return a.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithDeadlineCause(ctx, deadline, cause)
 	resp, err := a.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
@@ -327,8 +384,18 @@ func (a attemptTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// errAttemptTimeout is the cause of an attempt cut short by AttemptTimeout.
-var errAttemptTimeout = errors.New("d24 middleware: attempt timed out")
+// The causes of an attempt cut short by AttemptTimeout or by the call's
+// deadline; both are a context.DeadlineExceeded.
+var (
+	errAttemptTimeout = timeoutError("attempt timed out (RetryPolicy.AttemptTimeout)")
+	errCallTimeout    = timeoutError("call timed out (RetryPolicy.CallTimeout)")
+)
+
+type timeoutError string
+
+func (e timeoutError) Error() string        { return "d24 middleware: " + string(e) }
+func (e timeoutError) Timeout() bool        { return true }
+func (e timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 type cancelOnClose struct {
 	io.ReadCloser

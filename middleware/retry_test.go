@@ -48,24 +48,22 @@ func TestKeyedPostSurvivesALostAnswer(t *testing.T) {
 	}
 }
 
-// The same without a key: its bytes have left, so it is never sent again.
+// The same without a key: its bytes have left, so it is never sent again, and
+// since it may have been processed its outcome is unknown.
 func TestUnkeyedPostIsNotRepeated(t *testing.T) {
 	srv := newScript(t, hangUp, status(200, `{}`))
 	_, err := post(t, retryOnly(fast), srv.srv.URL, "")
-	if err == nil {
-		t.Fatal("want the connection error")
+	var unknown *middleware.OutcomeUnknownError
+	if !errors.As(err, &unknown) || unknown.StatusCode != 0 || unknown.Err == nil {
+		t.Fatalf("want an outcome-unknown connection error, got %v", err)
 	}
 	if n := len(srv.seen()); n != 1 {
 		t.Errorf("%d requests reached the server, want 1", n)
 	}
 	srv2 := newScript(t, status(503, ``), status(200, ``))
-	resp, err := post(t, retryOnly(fast), srv2.srv.URL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 || len(srv2.seen()) != 1 {
-		t.Errorf("unkeyed 503: status %d after %d requests", resp.StatusCode, len(srv2.seen()))
+	_, err = post(t, retryOnly(fast), srv2.srv.URL, "")
+	if !errors.As(err, &unknown) || unknown.StatusCode != 503 || len(srv2.seen()) != 1 {
+		t.Errorf("unkeyed 503: %v after %d requests", err, len(srv2.seen()))
 	}
 }
 
@@ -111,7 +109,9 @@ func TestRetryOnStatus(t *testing.T) {
 			t.Errorf("%d: final %d after %d requests", code, resp.StatusCode, len(srv.seen()))
 		}
 	}
-	for _, code := range []int{400, 401, 404, 409, 501} {
+	// A refusal in the API's own words is final, and proves nothing was
+	// processed: the caller gets the answer.
+	for _, code := range []int{400, 401, 404, 409} {
 		srv := newScript(t, status(code, `{"code":201}`), status(200, `{}`))
 		resp, err := post(t, retryOnly(fast), srv.srv.URL, "k")
 		if err != nil {
@@ -122,19 +122,35 @@ func TestRetryOnStatus(t *testing.T) {
 			t.Errorf("%d was retried: final %d after %d requests", code, resp.StatusCode, len(srv.seen()))
 		}
 	}
+	// A 5xx outside the retry list is final too, but says nothing of whether
+	// the POST was processed.
+	srv := newScript(t, status(501, `{"code":700}`), status(200, `{}`))
+	_, err := post(t, retryOnly(fast), srv.srv.URL, "k")
+	var unknown *middleware.OutcomeUnknownError
+	if !errors.As(err, &unknown) || unknown.StatusCode != 501 || len(srv.seen()) != 1 {
+		t.Errorf("501: %v after %d requests", err, len(srv.seen()))
+	}
 }
 
-// When retries run out the caller reads the last answer's body.
+// When retries run out a GET reads the last answer's body; a POST, which may
+// have been processed, gets an OutcomeUnknownError carrying that answer.
 func TestGivingUpReturnsTheLastAnswer(t *testing.T) {
-	srv := newScript(t, status(503, `{"code":700,"description":"try later"}`))
-	resp, err := post(t, retryOnly(fast), srv.srv.URL, "k")
+	const busy = `{"code":700,"description":"try later"}`
+	srv := newScript(t, status(503, busy))
+	resp, err := retryOnly(fast).Get(srv.srv.URL + "/v3/deposits/1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 503 || string(body) != `{"code":700,"description":"try later"}` || len(srv.seen()) != 3 {
+	if resp.StatusCode != 503 || string(body) != busy || len(srv.seen()) != 3 {
 		t.Errorf("status %d body %q after %d attempts", resp.StatusCode, body, len(srv.seen()))
+	}
+
+	_, err = post(t, retryOnly(fast), srv.srv.URL, "k")
+	var unknown *middleware.OutcomeUnknownError
+	if !errors.As(err, &unknown) || unknown.StatusCode != 503 || string(unknown.Body) != busy || unknown.Attempts != 3 || len(srv.seen()) != 6 {
+		t.Errorf("POST: %v (%+v) after %d requests", err, unknown, len(srv.seen()))
 	}
 }
 
@@ -152,7 +168,7 @@ func TestRetryAfter(t *testing.T) {
 
 	long := newScript(t, status(429, `{"code":429}`, "Retry-After", "3600"), status(200, `{}`))
 	start = time.Now()
-	resp, err = post(t, retryOnly(fast), long.srv.URL, "k")
+	resp, err = retryOnly(fast).Get(long.srv.URL + "/v3/deposits/1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +178,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 
 	date := newScript(t, status(503, ``, "Retry-After", time.Now().Add(2*time.Hour).UTC().Format(http.TimeFormat)))
-	resp, err = post(t, retryOnly(fast), date.srv.URL, "k")
+	resp, err = retryOnly(fast).Get(date.srv.URL + "/v3/deposits/1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,5 +222,57 @@ func TestAttemptTimeout(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(srv.seen()) != 2 {
 		t.Errorf("%d after %d requests", resp.StatusCode, len(srv.seen()))
+	}
+}
+
+// A transport that reports no connection events (no net/http underneath): only
+// a failed dial proves that nothing was sent; any other error may hide a
+// processed request.
+func TestOutcomeWithoutConnectionEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		unknown bool
+		tries   int
+	}{
+		{"refused dial", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, false, 3},
+		{"reset after writing", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true, 1},
+		{"an unexplained error", errors.New("something broke"), true, 1},
+	} {
+		tries := 0
+		rt := middleware.NewRetry(rtFunc(func(r *http.Request) (*http.Response, error) {
+			tries++
+			return nil, tc.err
+		}), fast)
+		_, err := post(t, &http.Client{Transport: rt}, "http://d24.invalid", "")
+		var unknown *middleware.OutcomeUnknownError
+		if errors.As(err, &unknown) != tc.unknown || tries != tc.tries || !errors.Is(err, tc.err) {
+			t.Errorf("%s: %v after %d tries, want unknown=%v after %d", tc.name, err, tries, tc.unknown, tc.tries)
+		}
+	}
+}
+
+// CallTimeout bounds the whole call: no retry is made whose wait would outlast
+// it, and the attempt in flight is cut at it. WithCallTimeout sets another
+// bound for one call.
+func TestCallTimeout(t *testing.T) {
+	srv := newScript(t, status(503, ``, "Retry-After", "2"))
+	p := fast
+	p.CallTimeout = time.Second
+	resp, err := retryOnly(p).Get(srv.srv.URL + "/v3/deposits/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := len(srv.seen()); resp.StatusCode != 503 || n != 1 {
+		t.Errorf("a retry whose Retry-After outlasts the call was made: %d requests", n)
+	}
+
+	slow := newScript(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	req, _ := http.NewRequest("GET", slow.srv.URL+"/v3/deposits/1", nil)
+	ctx := middleware.WithCallTimeout(req.Context(), 100*time.Millisecond)
+	_, err = retryOnly(fast).Do(req.WithContext(ctx))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WithCallTimeout: %v", err)
 	}
 }

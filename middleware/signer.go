@@ -52,13 +52,22 @@ type Signer struct {
 	next  http.RoundTripper
 	now   func() time.Time
 	skew  atomic.Int64 // nanoseconds to add to now() so X-Date matches D24's clock
-	macs  sync.Pool
-	date  atomic.Pointer[xDate] // the last X-Date, reused within its second
+	macs  sync.Pool    // of *signing
+
+	date atomic.Pointer[xDate] // the last X-Date, reused within its second
 }
 
 type xDate struct {
 	unix int64
 	text string
+}
+
+// signing is one signature's scratch, pooled so that signing allocates
+// nothing of its own beyond the header values.
+type signing struct {
+	mac  hash.Hash
+	head []byte // X-Date and X-Login
+	sum  [sha256.Size]byte
 }
 
 // SignerOption configures a Signer.
@@ -82,7 +91,7 @@ func NewSigner(login, secret string, next http.RoundTripper, opts ...SignerOptio
 	s := &Signer{login: login, next: orDefault(next), now: time.Now}
 	// The key lives only in this closure, so no %v of a Signer can print it.
 	key := []byte(secret)
-	s.macs.New = func() any { return hmac.New(sha256.New, key) }
+	s.macs.New = func() any { return &signing{mac: hmac.New(sha256.New, key)} }
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -132,13 +141,14 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 // bytes for a repeat).
 func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Request, []byte, error) {
 	out := shallowCopy(req, 4)
-	mac := s.macs.Get().(hash.Hash)
-	defer s.macs.Put(mac)
+	sg := s.macs.Get().(*signing)
+	defer s.macs.Put(sg)
+	mac := sg.mac
 	mac.Reset()
 
 	date := s.xDate(s.now().Add(time.Duration(s.skew.Load())))
-	io.WriteString(mac, date)
-	io.WriteString(mac, s.login)
+	sg.head = append(append(sg.head[:0], date...), s.login...)
+	mac.Write(sg.head)
 
 	switch {
 	case replay != nil:
@@ -174,10 +184,9 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 		out.Body = io.NopCloser(bytes.NewReader(buf))
 	}
 
-	var sum [sha256.Size]byte
 	var auth [4 + 2*sha256.Size]byte
 	copy(auth[:], "D24 ")
-	hex.Encode(auth[4:], mac.Sum(sum[:0]))
+	hex.Encode(auth[4:], mac.Sum(sg.sum[:0]))
 
 	// The three values share one backing array, set under their canonical keys.
 	values := [...]string{date, s.login, string(auth[:]), "application/json"}
@@ -246,8 +255,13 @@ func peekD24Error(resp *http.Response) (d24Error, bool) {
 	if err != nil {
 		return d24Error{}, false
 	}
+	return parseD24Error(head)
+}
+
+// parseD24Error parses D24's error body.
+func parseD24Error(body []byte) (d24Error, bool) {
 	var e d24Error
-	if json.Unmarshal(head, &e) != nil || e.Code == 0 {
+	if json.Unmarshal(body, &e) != nil || e.Code == 0 {
 		return d24Error{}, false
 	}
 	return e, true

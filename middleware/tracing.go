@@ -196,22 +196,40 @@ func requestAttributes(req *http.Request) []attribute.KeyValue {
 
 // recordOutcome sets a span's status and outcome attributes: the status code,
 // error.type, and D24's error code and type (never its description or
-// details, which can quote card data).
+// details, which can quote card data). A call whose outcome is unknown is
+// recorded with error.type outcome_unknown and its last answer's status and
+// code, if it had one.
 func recordOutcome(span trace.Span, resp *http.Response, err error) {
-	if err != nil {
+	var unknown *OutcomeUnknownError
+	switch {
+	case errors.As(err, &unknown) && unknown.StatusCode != 0:
+		e, _ := parseD24Error(unknown.Body)
+		recordAnswer(span, unknown.StatusCode, e, "outcome_unknown")
+	case err != nil:
 		kind := errorType(err)
 		span.SetAttributes(semconv.ErrorTypeKey.String(kind))
 		span.SetStatus(codes.Error, kind)
-		return
+	case resp.StatusCode >= 400:
+		e, _ := peekD24Error(resp)
+		recordAnswer(span, resp.StatusCode, e, "")
+	default:
+		span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
 	}
-	span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
-	if resp.StatusCode < 400 {
-		return
+}
+
+// recordAnswer records an answer that is not a success: its status, D24's
+// error code and type when its body is D24's, and kind as error.type (the
+// status code when kind is empty).
+func recordAnswer(span trace.Span, status int, e d24Error, kind string) {
+	code := strconv.Itoa(status)
+	desc := "HTTP " + code
+	if kind == "" {
+		kind = code
+	} else {
+		desc = kind + ": " + desc
 	}
-	status := strconv.Itoa(resp.StatusCode)
-	span.SetAttributes(semconv.ErrorTypeKey.String(status))
-	desc := "HTTP " + status
-	if e, ok := peekD24Error(resp); ok {
+	span.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(kind))
+	if e.Code != 0 {
 		span.SetAttributes(AttrD24ErrorCode.Int(e.Code))
 		if e.Type != "" {
 			span.SetAttributes(AttrD24ErrorType.String(e.Type))
@@ -225,16 +243,19 @@ func recordOutcome(span trace.Span, resp *http.Response, err error) {
 func errorType(err error) string {
 	var v *ValidationError
 	var netErr net.Error
+	var unknown *OutcomeUnknownError
 	switch {
 	case errors.As(err, &v):
 		return "validation"
+	case errors.As(err, &unknown):
+		return "outcome_unknown"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errAttemptTimeout):
+	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "timeout"
-	case neverSent(err):
+	case isDialError(err):
 		return "connection_failed"
 	}
 	return fmt.Sprintf("%T", err)

@@ -116,8 +116,8 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 	}
 
-	// 7. Refund the first card deposit (all of it: no Amount).
-	refund, err := client.CreateRefund(ctx, d24.RefundRequest{DepositID: paid.DepositID, InvoiceID: paid.MerchantInvoiceID,
+	// 7. Refund the whole of the first card deposit (CreateRefund refunds an amount).
+	refund, err := client.CreateFullRefund(ctx, d24.RefundRequest{DepositID: paid.DepositID, InvoiceID: paid.MerchantInvoiceID,
 		Comments: "quickstart refund"})
 	if err != nil {
 		return fmt.Errorf("step 7, refund: %w", err)

@@ -1,0 +1,162 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
+)
+
+// A request that is not safe to repeat (a POST: it creates a deposit, charges a
+// card, refunds one) has an outcome that only its answers can tell, and Retry
+// judges it over every attempt of the call, never from the last one alone:
+//
+//   - an attempt that failed before any of its bytes could leave (no
+//     connection was ever obtained for it) processed nothing;
+//   - an attempt answered with a definitive refusal processed nothing: a 4xx
+//     other than 408 and 429 carrying the API's own error body, except the
+//     "idempotency key already used" answer (104), which says that the key's
+//     first use may have been processed;
+//   - every other attempt may have been processed: its answer was lost (the
+//     connection broke after the request was written, a timeout), or it was a
+//     5xx, a 408 or 429, a redirect, or an answer that is not the API's own
+//     (a proxy's or a firewall's page, an unreadable body).
+//
+// Once an attempt may have been processed, only a later 2xx answer resolves
+// the call. If none comes, Retry returns an *OutcomeUnknownError instead of
+// the last answer or error, so that no caller reads "not processed" where
+// money may have moved.
+
+// OutcomeUnknownError is returned by Retry for a request that is not safe to
+// repeat (any method but GET, HEAD, OPTIONS and TRACE) when one of its attempts
+// may have been processed and no attempt was answered with a 2xx. The server
+// may or may not have acted on it: send it again under the same idempotency key
+// (the server then answers with what it did), or look the resource up, before
+// creating it anew.
+type OutcomeUnknownError struct {
+	// Method and URL are the request's; the URL's query values are redacted.
+	Method, URL string
+	// Attempts is the number of attempts made.
+	Attempts int
+	// StatusCode, Header and Body are the last attempt's answer, when it got
+	// one (StatusCode is 0 otherwise). Body holds at most the first 64 KiB; it
+	// is for reading the API's error code, and may quote request data: never
+	// log it whole.
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// Err is the last attempt's error, or the error reading its answer.
+	Err error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "outcome unknown: %s %s may have been processed (%d attempts)", e.Method, e.URL, e.Attempts)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "; last answer HTTP %d", e.StatusCode)
+	}
+	if e.Err != nil {
+		b.WriteString("; last error: ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the last attempt's error.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// safeToRepeat reports whether a method's requests change nothing, so that
+// their outcome needs no tracking.
+func safeToRepeat(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// codeKeyAlreadyUsed is D24's answer to a repeated idempotency key: the key's
+// first use may have been processed, so it is never a refusal.
+const codeKeyAlreadyUsed = 104
+
+// mayHaveProcessed reports whether an attempt that ended with resp or err may
+// have been processed, by the rules above. It may read the start of resp's
+// body, which stays readable from the start.
+func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error) bool {
+	if err != nil {
+		return !p.neverSent(err)
+	}
+	code := resp.StatusCode
+	if code < 400 || code > 499 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests {
+		return true
+	}
+	e, ok := peekD24Error(resp)
+	return !ok || e.Code == codeKeyAlreadyUsed
+}
+
+// attemptProbe watches one attempt's connection through net/http's client
+// trace: whether the transport asked for a connection (GetConn) and whether it
+// got one (GotConn). Nothing of a request is written before GotConn, so an
+// attempt that asked and never got one sent nothing, whatever its error says.
+// net/http itself repeats a keyed POST on a new connection when a reused one
+// broke after the request was written: that repeat's dial error alone would
+// claim nothing was sent, the probe knows better.
+type attemptProbe struct {
+	getConn, gotConn atomic.Bool
+	trace            httptrace.ClientTrace
+}
+
+// start resets the probe for a new attempt.
+func (p *attemptProbe) start() {
+	p.getConn.Store(false)
+	p.gotConn.Store(false)
+}
+
+// watch returns ctx with the probe's client trace. The trace's hooks are made
+// once per call; a trace already in ctx is composed with a fresh copy, since
+// composing modifies the trace it is given.
+func (p *attemptProbe) watch(ctx context.Context) context.Context {
+	if p.trace.GetConn == nil {
+		p.trace.GetConn = func(string) { p.getConn.Store(true) }
+		p.trace.GotConn = func(httptrace.GotConnInfo) { p.gotConn.Store(true) }
+	}
+	if httptrace.ContextClientTrace(ctx) != nil {
+		fresh := p.trace
+		return httptrace.WithClientTrace(ctx, &fresh)
+	}
+	return httptrace.WithClientTrace(ctx, &p.trace)
+}
+
+// neverSent reports whether the attempt that failed with err certainly sent
+// nothing: its transport asked for a connection and never got one, or, for a
+// transport that reports no trace events, the error is a failed dial.
+func (p *attemptProbe) neverSent(err error) bool {
+	switch {
+	case p.gotConn.Load():
+		return false
+	case p.getConn.Load():
+		return true
+	}
+	return isDialError(err)
+}
+
+// unknownOutcome builds the error for a call whose outcome is unknown from
+// its last attempt's answer or error, reading (and closing) the answer's body.
+func unknownOutcome(req *http.Request, attempts int, resp *http.Response, err error) *OutcomeUnknownError {
+	e := &OutcomeUnknownError{Method: req.Method, URL: RedactURL(req.URL), Attempts: attempts, Err: err}
+	if resp != nil {
+		e.StatusCode, e.Header = resp.StatusCode, resp.Header
+		if resp.Body != nil {
+			body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorPeek))
+			drainAndClose(resp.Body)
+			e.Body = body
+			if readErr != nil && e.Err == nil {
+				e.Err = fmt.Errorf("reading the answer: %w", readErr)
+			}
+		}
+	}
+	return e
+}
