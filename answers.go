@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/middleware"
 )
 
 // answerRules decide whether a 2xx body is the operation's answer. A proxy, a
@@ -65,7 +67,8 @@ func (r *answerRules) decode(op string, status int, body []byte, out any) error 
 		return fmt.Errorf("d24: %s: %w: D24's error body: %w", op, ErrMalformedAnswer, apiErr)
 	}
 	if err := decodeAnswer(body, out); err != nil {
-		return fmt.Errorf("d24: %s: %w: %w", op, ErrMalformedAnswer, err)
+		// The decoder quotes what it could not decode: redacted.
+		return fmt.Errorf("d24: %s: %w: %s", op, ErrMalformedAnswer, middleware.RedactText(err.Error()))
 	}
 	if name := r.missing(op, out); name != "" {
 		return fmt.Errorf("d24: %s: %w: HTTP %d without %s", op, ErrMalformedAnswer, status, name)

@@ -41,7 +41,9 @@ func applyCallOptions(opts []CallOption) callOptions {
 	}
 	o := new(callOptions)
 	for _, opt := range opts {
-		opt(o)
+		if opt != nil {
+			opt(o)
+		}
 	}
 	return *o
 }

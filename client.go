@@ -150,6 +150,9 @@ func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.Round
 	chainOpts := []middleware.Option{
 		middleware.WithTransport(o.transport), middleware.WithDocument(doc, openapi.StringFormats(doc)),
 		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...),
+		// The generated clients (CardAPI, API) derive their keys as the
+		// methods do; the methods choose theirs before the chain.
+		middleware.WithIdempotencyKeyFunc(o.keyFunc),
 	}
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
@@ -163,23 +166,44 @@ func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.Round
 // CloseIdleConnections closes the idle connections of the client's transport,
 // for a service shutting down or a test that checks for leaks.
 func (c *Client) CloseIdleConnections() {
+	if c == nil {
+		return
+	}
 	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
 }
 
 // CardAPI returns the generated client of the card API host, with the whole
-// middleware chain, for anything the methods here do not cover.
-func (c *Client) CardAPI() *pci.ClientWithResponses { return c.card }
+// middleware chain, for anything the methods here do not cover (nil for a
+// Client that New did not make).
+func (c *Client) CardAPI() *pci.ClientWithResponses {
+	if c == nil {
+		return nil
+	}
+	return c.card
+}
 
 // API returns the generated client of the API host (deposits, status,
-// refunds), with the whole middleware chain.
-func (c *Client) API() *deposits.ClientWithResponses { return c.api }
+// refunds), with the whole middleware chain (nil for a Client that New did
+// not make). Its RefundRequest leaves a zero Amount off the wire, which D24
+// reads as a full refund: CreateRefund and CreateFullRefund say which.
+func (c *Client) API() *deposits.ClientWithResponses {
+	if c == nil {
+		return nil
+	}
+	return c.api
+}
 
 // ReadOnlyAPI returns the generated client of the read-only lookups, with the
 // whole middleware chain authenticating with the read-only key; nil without
 // Config.ReadOnlyKey.
-func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses { return c.readOnly }
+func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses {
+	if c == nil {
+		return nil
+	}
+	return c.readOnly
+}
 
 // CreateCardDeposit charges a card (PCI, server to server). A REJECTED card is
 // a result (PaymentInfo.Result, ReasonCode), not an error; so is
@@ -302,28 +326,31 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		}
 		return fmt.Errorf("d24: %s: %w", cl.op, transportError(err))
 	}
+	// Closing the answer ends the call span: whatever is decided below is
+	// recorded on it first.
+	defer resp.Body.Close()
 	status = resp.StatusCode
 	if status >= 300 && status < 400 {
-		resp.Body.Close()
 		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(resp.Header)}
 	}
+	ok := status >= 200 && status < 300
 	body, err := readLimited(resp)
-	if err != nil {
-		if post && status >= 200 && status < 300 {
-			return unknown(err)
-		}
-		return fmt.Errorf("d24: %s: %w", cl.op, err)
+	if err == nil && ok {
+		err = c.answers.decode(cl.op, status, body, out)
 	}
-	if status < 200 || status > 299 {
+	switch {
+	case err == nil && ok:
+		return nil
+	case err == nil:
 		return newAPIError(cl.op, status, body)
-	}
-	if err := c.answers.decode(cl.op, status, body, out); err != nil {
-		if post {
-			return unknown(err)
-		}
+	case post && ok:
+		middleware.RecordCallError(ctx, "outcome_unknown")
+		return unknown(err)
+	case ok:
+		middleware.RecordCallError(ctx, "malformed_answer")
 		return err
 	}
-	return nil
+	return fmt.Errorf("d24: %s: %w", cl.op, err)
 }
 
 // lastAnswer is the cause of an outcome-unknown error: the last attempt's
@@ -355,8 +382,8 @@ func (c *Client) idempotencyKey(req *http.Request, cl call) (string, error) {
 	return key, nil
 }
 
-// readLimited reads an answer's body, at most MaxResponseSize bytes, and
-// closes it. A body the transport left compressed (DefaultTransport asks for
+// readLimited reads an answer's body, at most MaxResponseSize bytes; the
+// caller closes it. A body the transport left compressed (DefaultTransport asks for
 // no compression, but a proxy may compress anyway) is decompressed, to at
 // most MaxResponseSize bytes too.
 func readLimited(resp *http.Response) ([]byte, error) {
@@ -395,10 +422,8 @@ func gunzip(body []byte) ([]byte, error) {
 	return out, nil
 }
 
-// readRaw reads an answer's body as it came, at most MaxResponseSize bytes,
-// and closes it.
+// readRaw reads an answer's body as it came, at most MaxResponseSize bytes.
 func readRaw(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
 	if n := resp.ContentLength; n > 0 && n <= MaxResponseSize {
 		// The usual answer: as long as announced, read into a buffer of that
 		// size, then read to the end so the connection goes back to the pool.

@@ -116,7 +116,13 @@ func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) 
 	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)
 	}
-	rt = NewRetry(rt, c.retry)
+	retry := NewRetry(rt, c.retry)
+	if _, ok := orDefault(c.transport).(*http.Transport); ok {
+		// net/http reports every connection it asks for, from the first
+		// attempt on.
+		retry.connEvents.Store(true)
+	}
+	rt = retry
 	rt = NewIdempotency(rt, c.keyFunc)
 	if c.doc != nil {
 		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {

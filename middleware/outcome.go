@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,6 +69,20 @@ func (e *OutcomeUnknownError) Error() string {
 // Unwrap returns the last attempt's error.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
+// GoString is Error, so that %#v does not print the body, which can quote
+// request data.
+func (e *OutcomeUnknownError) GoString() string { return e.Error() }
+
+// MarshalJSON writes the error without its body, for the same reason.
+func (e *OutcomeUnknownError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Method, URL string
+		Attempts    int
+		StatusCode  int    `json:",omitempty"`
+		Error       string `json:"error"`
+	}{e.Method, e.URL, e.Attempts, e.StatusCode, e.Error()})
+}
+
 // safeToRepeat reports whether a method's requests change nothing, so that
 // their outcome needs no tracking.
 func safeToRepeat(method string) bool {
@@ -85,9 +100,9 @@ const codeKeyAlreadyUsed = 104
 // mayHaveProcessed reports whether an attempt that ended with resp or err may
 // have been processed, by the rules above. It may read the start of resp's
 // body, which stays readable from the start.
-func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error) bool {
+func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error, events bool) bool {
 	if err != nil {
-		return !p.neverSent(err)
+		return !p.neverSent(err, events)
 	}
 	code := resp.StatusCode
 	if code < 400 || code > 499 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests {
@@ -100,19 +115,22 @@ func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error) bool {
 // attemptProbe watches one attempt's connection through net/http's client
 // trace: whether the transport asked for a connection (GetConn) and whether it
 // got one (GotConn). Nothing of a request is written before GotConn, so an
-// attempt that asked and never got one sent nothing, whatever its error says.
-// net/http itself repeats a keyed POST on a new connection when a reused one
-// broke after the request was written: that repeat's dial error alone would
-// claim nothing was sent, the probe knows better.
+// attempt that asked and never got one sent nothing, whatever its error says;
+// and one that got a connection may have been processed, even if its last
+// error is a failed dial (a transport that sent it twice on its own, on a
+// reused connection then a new one: the chain's authenticators send without
+// GetBody so that net/http does not, but a caller's transport might).
 type attemptProbe struct {
 	getConn, gotConn atomic.Bool
+	skipped          atomic.Bool // the attempt never began: its context had ended
 	trace            httptrace.ClientTrace
 }
 
-// start resets the probe for a new attempt.
+// start resets the probe for a new attempt (or the Signer's repeat of one).
 func (p *attemptProbe) start() {
 	p.getConn.Store(false)
 	p.gotConn.Store(false)
+	p.skipped.Store(false)
 }
 
 // watch returns ctx with the probe's client trace. The trace's hooks are made
@@ -131,13 +149,17 @@ func (p *attemptProbe) watch(ctx context.Context) context.Context {
 }
 
 // neverSent reports whether the attempt that failed with err certainly sent
-// nothing: its transport asked for a connection and never got one, or, for a
-// transport that reports no trace events, the error is a failed dial.
-func (p *attemptProbe) neverSent(err error) bool {
+// nothing: it never began; or its transport asked for a connection and never
+// got one; or a transport known to report connection events (events) reported
+// none (net/http refuses a bad header or URL before asking); or, for a
+// transport that reports no events, the error is a failed dial.
+func (p *attemptProbe) neverSent(err error, events bool) bool {
 	switch {
+	case p.skipped.Load():
+		return true
 	case p.gotConn.Load():
 		return false
-	case p.getConn.Load():
+	case p.getConn.Load(), events:
 		return true
 	}
 	return isDialError(err)

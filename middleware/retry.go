@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -95,12 +96,19 @@ var retryableStatus = map[int]bool{
 type Retry struct {
 	policy RetryPolicy
 	client *retryablehttp.Client
+	// connEvents: the transport has reported net/http's connection events
+	// (GetConn) at least once, so an attempt that reported none never asked
+	// for a connection, and sent nothing.
+	connEvents atomic.Bool
 }
 
 // NewRetry returns the retry middleware around next.
 func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
 	p := policy.withDefaults()
 	r := &Retry{policy: p}
+	if _, ok := orDefault(next).(*http.Transport); ok {
+		r.connEvents.Store(true)
+	}
 	r.client = &retryablehttp.Client{
 		HTTPClient: &http.Client{
 			Transport: attempt{next: orDefault(next), timeout: p.AttemptTimeout},
@@ -208,7 +216,18 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if state == nil {
 		state = &callState{}
 	}
-	if state.tracked && (err != nil || resp.StatusCode < 200 || resp.StatusCode > 299) && state.probe.mayHaveProcessed(resp, err) {
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		// A success is handed back even if the context has just ended: the
+		// caller reads it, and a POST whose answer cannot be read is unknown.
+		state.processed = state.processed || state.tracked
+		return false, nil
+	}
+	events := r.connEvents.Load()
+	if state.probe.getConn.Load() && !events {
+		r.connEvents.Store(true)
+		events = true
+	}
+	if state.tracked && state.probe.mayHaveProcessed(resp, err, events) {
 		state.processed = true
 	}
 	if ctx.Err() != nil {
@@ -218,7 +237,7 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		if !retryableError(err) {
 			return false, err
 		}
-		return (state.eligible || state.probe.neverSent(err)) && r.inTime(state, nil), nil
+		return (state.eligible || state.probe.neverSent(err, events)) && r.inTime(state, nil), nil
 	}
 	if !state.eligible || !retryableStatus[resp.StatusCode] {
 		return false, nil
@@ -248,11 +267,14 @@ func (r *Retry) inTime(state *callState, resp *http.Response) bool {
 // ceiling is the longest backoff after the attempt-th attempt (0 for the
 // first).
 func (r *Retry) ceiling(attempt int) time.Duration {
-	base, most := r.policy.BaseDelay, r.policy.MaxDelay
-	if attempt < 30 && base<<attempt < most {
-		return base << attempt
+	d, most := r.policy.BaseDelay, r.policy.MaxDelay
+	for ; attempt > 0 && d < most; attempt-- {
+		if d > most/2 {
+			return most
+		}
+		d *= 2
 	}
-	return most
+	return min(d, most)
 }
 
 // backoff waits what Retry-After asks (already capped by checkRetry), or an
@@ -354,12 +376,21 @@ type attempt struct {
 
 func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	s, _ := ctx.Value(callStateKey{}).(*callState)
+	if err := context.Cause(ctx); err != nil {
+		// Ended before the attempt began: it sends nothing.
+		closeBody(req)
+		if s != nil {
+			s.probe.skipped.Store(true)
+		}
+		return nil, err
+	}
 	var deadline time.Time
 	var cause error = errAttemptTimeout
 	if a.timeout > 0 {
 		deadline = time.Now().Add(a.timeout)
 	}
-	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+	if s != nil {
 		if s.tracked {
 			ctx = s.probe.watch(ctx)
 		}
@@ -379,6 +410,9 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		cancel()
 		return nil, err
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil

@@ -127,6 +127,11 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s.skew.Store(int64(serverDate.Sub(sentAt)))
 	drainAndClose(resp.Body)
+	// D24 refused the first send (103): the repeat alone decides whether
+	// this attempt may have been processed.
+	if state, ok := req.Context().Value(callStateKey{}).(*callState); ok {
+		state.probe.start()
+	}
 	signed, _, err = s.sign(req, replay, true)
 	if err != nil {
 		return nil, err
@@ -196,8 +201,13 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	if out.Body != nil && out.Body != http.NoBody && len(out.Header["Content-Type"]) == 0 {
 		out.Header["Content-Type"] = values[3:4:4]
 	}
-	if replay != nil {
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(replay)), nil }
+	// Without GetBody, net/http never sends a request with a body again on its
+	// own (on a new connection after a reused one broke, or after an HTTP/2
+	// stream reset): every repeat of a POST goes through the retry layer, which
+	// judges each one. A repeat inside the transport could be processed twice
+	// in a way no layer above it sees.
+	if out.Body != nil && out.Body != http.NoBody {
+		out.GetBody = nil
 	}
 	return out, replay, nil
 }

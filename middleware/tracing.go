@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -116,8 +118,8 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 		name = req.Method
 	}
 	ctx, span := c.t.tracer.Start(req.Context(), name, internalSpan...)
-	defer span.End()
 	if !span.IsRecording() {
+		defer span.End()
 		return c.next.RoundTrip(req)
 	}
 	state, ctx := stateFrom(ctx)
@@ -132,7 +134,38 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
 	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
 	recordOutcome(span, resp, err)
+	if resp == nil || resp.Body == nil {
+		span.End()
+		return resp, err
+	}
+	// The call ends when its answer has been read: until then the caller can
+	// still find it is not an answer (RecordCallError).
+	resp.Body = &endSpanOnClose{ReadCloser: resp.Body, span: span}
 	return resp, err
+}
+
+// endSpanOnClose ends the call span when the answer's body is closed.
+type endSpanOnClose struct {
+	io.ReadCloser
+	span trace.Span
+	once sync.Once
+}
+
+func (b *endSpanOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() { b.span.End() })
+	return err
+}
+
+// RecordCallError marks the call of ctx (a StartCall context) as failed on its
+// call span, with error.type errorType, when the answer the chain handed back
+// turns out not to be a success after all (a 2xx that is not the operation's
+// answer, say). Call it before closing the answer's body, which ends the span.
+func RecordCallError(ctx context.Context, errorType string) {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.span != nil && s.span.IsRecording() {
+		s.span.SetAttributes(semconv.ErrorTypeKey.String(errorType))
+		s.span.SetStatus(codes.Error, errorType)
+	}
 }
 
 // AttemptTracing records one client span per attempt, with
