@@ -35,5 +35,8 @@ func (b *Bearer) GoString() string { return b.String() }
 func (b *Bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := shallowCopy(req, 1)
 	out.Header[HeaderAuthorization] = []string{b.header}
+	if out.Body != nil && out.Body != http.NoBody {
+		out.GetBody = nil // as the Signer: every repeat is the retry layer's
+	}
 	return b.next.RoundTrip(out)
 }
