@@ -279,7 +279,7 @@ func (r *Retry) ceiling(attempt int) time.Duration {
 
 // backoff waits what Retry-After asks (already capped by checkRetry), or an
 // exponential delay with full jitter.
-func (r *Retry) backoff(base, max time.Duration, attempt int, resp *http.Response) time.Duration {
+func (r *Retry) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if wait, ok := retryAfter(resp); ok {
 			return wait
