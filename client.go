@@ -367,19 +367,12 @@ func lastAnswer(op string, e *middleware.OutcomeUnknownError) error {
 
 // idempotencyKey is the call's key: WithIdempotencyKey's, or the one the
 // client's KeyFunc derives from the request (with the call's context) and its
-// body, or, when that gives none, a random one.
+// body, as built.
 func (c *Client) idempotencyKey(req *http.Request, cl call) (string, error) {
 	if cl.opts.keySet {
 		return cl.opts.key, nil
 	}
-	key, err := c.keyFunc(req, cl.body)
-	if err != nil {
-		return "", fmt.Errorf("idempotency key function: %w", err)
-	}
-	if key == "" {
-		key = middleware.NewIdempotencyKey()
-	}
-	return key, nil
+	return middleware.ChooseIdempotencyKey(req, cl.body, c.keyFunc)
 }
 
 // readLimited reads an answer's body, at most MaxResponseSize bytes; the

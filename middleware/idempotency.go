@@ -123,28 +123,31 @@ func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
 // key chooses the key; a derived key that is only white space (D24 would
 // answer 105) falls back to a random one here, where no validation follows.
 func (m *Idempotency) key(req *http.Request) (string, error) {
-	key, err := ChooseIdempotencyKey(req, m.keyFunc)
+	key, err := ChooseIdempotencyKey(req, nil, m.keyFunc)
 	if err == nil && strings.TrimSpace(key) == "" {
 		key = NewIdempotencyKey()
 	}
 	return key, err
 }
 
-// ChooseIdempotencyKey returns the key keyFunc derives from req and its body
-// (read through GetBody), or a random one when keyFunc is nil, req has no
-// GetBody, or keyFunc returns "".
-func ChooseIdempotencyKey(req *http.Request, keyFunc KeyFunc) (string, error) {
-	if keyFunc == nil || req.GetBody == nil {
+// ChooseIdempotencyKey returns the key keyFunc derives from req and its body,
+// or a random one when keyFunc is nil, there is no body to derive it from, or
+// keyFunc returns "". body is the request's body when the caller has its bytes
+// at hand; nil reads it through GetBody.
+func ChooseIdempotencyKey(req *http.Request, body []byte, keyFunc KeyFunc) (string, error) {
+	if keyFunc == nil || body == nil && req.GetBody == nil {
 		return NewIdempotencyKey(), nil
 	}
-	rc, err := req.GetBody()
-	if err != nil {
-		return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
-	}
-	body, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+	if body == nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+		}
+		body, err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+		}
 	}
 	key, err := keyFunc(req, body)
 	if err != nil {
