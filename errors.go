@@ -181,8 +181,9 @@ func transportError(err error) error {
 
 // redactedLocation is a redirect's Location header, as it may be recorded.
 func redactedLocation(h http.Header) string {
-	loc, err := url.Parse(h.Get("Location"))
-	if err != nil || h.Get("Location") == "" {
+	raw := h.Get("Location")
+	loc, err := url.Parse(raw)
+	if err != nil || raw == "" {
 		return ""
 	}
 	return middleware.RedactURL(loc)

@@ -116,13 +116,7 @@ func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) 
 	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)
 	}
-	retry := NewRetry(rt, c.retry)
-	if _, ok := orDefault(c.transport).(*http.Transport); ok {
-		// net/http reports every connection it asks for, from the first
-		// attempt on.
-		retry.connEvents.Store(true)
-	}
-	rt = retry
+	rt = newRetry(rt, c.retry, c.transport)
 	rt = NewIdempotency(rt, c.keyFunc)
 	if c.doc != nil {
 		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {

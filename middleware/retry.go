@@ -104,9 +104,16 @@ type Retry struct {
 
 // NewRetry returns the retry middleware around next.
 func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
+	return newRetry(next, policy, next)
+}
+
+// newRetry is NewRetry where transport is what finally sends each attempt,
+// below next: net/http's own transport reports every connection it asks for,
+// from the first attempt on.
+func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTripper) *Retry {
 	p := policy.withDefaults()
 	r := &Retry{policy: p}
-	if _, ok := orDefault(next).(*http.Transport); ok {
+	if _, ok := orDefault(transport).(*http.Transport); ok {
 		r.connEvents.Store(true)
 	}
 	r.client = &retryablehttp.Client{

@@ -51,10 +51,9 @@ type Signer struct {
 	login string
 	next  http.RoundTripper
 	now   func() time.Time
-	skew  atomic.Int64 // nanoseconds to add to now() so X-Date matches D24's clock
-	macs  sync.Pool    // of *signing
-
-	date atomic.Pointer[xDate] // the last X-Date, reused within its second
+	skew  atomic.Int64          // nanoseconds to add to now() so X-Date matches D24's clock
+	macs  sync.Pool             // of *signing
+	date  atomic.Pointer[xDate] // the last X-Date, reused within its second
 }
 
 type xDate struct {
