@@ -2,6 +2,7 @@ package d24
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -62,13 +63,13 @@ func answerSchema(op *openapi3.Operation) *openapi3.Schema {
 
 // decode decodes a 2xx body into out, or says why it is not op's answer (an
 // error wrapping ErrMalformedAnswer).
-func (r *answerRules) decode(op string, status int, body []byte, out any) error {
-	if apiErr := errorEnvelope(op, status, body); apiErr != nil {
+func (r *answerRules) decode(ctx context.Context, op string, status int, body []byte, out any) error {
+	if apiErr := errorEnvelope(ctx, op, status, body); apiErr != nil {
 		return fmt.Errorf("d24: %s: %w: D24's error body: %w", op, ErrMalformedAnswer, apiErr)
 	}
 	if err := decodeAnswer(body, out); err != nil {
-		// The decoder quotes what it could not decode: redacted.
-		return fmt.Errorf("d24: %s: %w: %s", op, ErrMalformedAnswer, middleware.RedactText(err.Error()))
+		// The decoder quotes what it could not decode: scrubbed.
+		return fmt.Errorf("d24: %s: %w: %s", op, ErrMalformedAnswer, middleware.ScrubberFrom(ctx).Text(err.Error()))
 	}
 	if name := r.missing(op, out); name != "" {
 		return fmt.Errorf("d24: %s: %w: HTTP %d without %s", op, ErrMalformedAnswer, status, name)
@@ -118,7 +119,7 @@ func fieldIndexes(t reflect.Type, names []string) []int {
 // error body ({"code": N, "description": ...}) or an error object under
 // "error"; nil otherwise. Answers never carry a top-level "code" or "error",
 // so the body is parsed only when one of them appears in it.
-func errorEnvelope(op string, status int, body []byte) *APIError {
+func errorEnvelope(ctx context.Context, op string, status int, body []byte) *APIError {
 	if !bytes.Contains(body, []byte(`"code"`)) && !bytes.Contains(body, []byte(`"error"`)) {
 		return nil
 	}
@@ -133,9 +134,9 @@ func errorEnvelope(op string, status int, body []byte) *APIError {
 	isNull := func(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
 	switch {
 	case !isNull(top.Code) && !isNull(top.Description):
-		return newAPIError(op, status, body)
+		return newAPIError(ctx, op, status, body)
 	case len(top.Error) > 0 && top.Error[0] == '{':
-		return newAPIError(op, status, top.Error)
+		return newAPIError(ctx, op, status, top.Error)
 	}
 	return nil
 }

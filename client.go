@@ -55,6 +55,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if o.retry.CallTimeout == 0 {
 		o.retry.CallTimeout = o.httpTimeout
 	}
+	if o.retry.Budget == nil {
+		// One budget for the client's hosts: an outage of D24 is one outage.
+		o.retry.Budget = middleware.NewRetryBudget(0, 0)
+	}
 	if o.transport == nil {
 		o.transport = DefaultTransport()
 	}
@@ -214,7 +218,9 @@ func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses {
 // send the same request again, see its doc), or another error when no attempt
 // can have reached D24.
 func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest, opts ...CallOption) (*CardDepositResponse, error) {
-	return create[CardDepositResponse](ctx, c, opCardDeposit, req, req.InvoiceID, opts)
+	card := req.CreditCard
+	return create[CardDepositResponse](ctx, c, opCardDeposit, req, req.InvoiceID, opts,
+		string(card.CardNumber), string(card.Number), string(card.Cvv))
 }
 
 // CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
@@ -234,15 +240,16 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64, opts ...CallOp
 }
 
 // create makes one of the POST operations: it builds the request from the
-// operation's endpoint and sends it.
-func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption) (*T, error) {
+// operation's endpoint and sends it. sensitive are the values of body that no
+// record of the call may hold (a card number, a CVV).
+func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption, sensitive ...string) (*T, error) {
 	name := op.String()
 	if err := c.ready(ctx, name); err != nil {
 		return nil, err
 	}
 	ep := &c.endpoints[op]
 	httpReq, buf, err := ep.request(body)
-	return callFor[T](ctx, c, call{op: name, rt: ep.rt, req: httpReq, body: buf, invoiceID: invoiceID}, err, opts)
+	return callFor[T](ctx, c, call{op: name, rt: ep.rt, req: httpReq, body: buf, invoiceID: invoiceID, sensitive: sensitive}, err, opts)
 }
 
 // ready refuses a call that cannot be made: a nil context, or a Client that
@@ -281,6 +288,7 @@ type call struct {
 	depositID int64
 	key       string
 	opts      callOptions
+	sensitive []string // values no error, span or log record may hold
 }
 
 // call sends a request through the chain and decodes a 2xx answer into out.
@@ -298,6 +306,9 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
 	}
 	ctx = middleware.StartCall(ctx, cl.op)
+	if len(cl.sensitive) > 0 {
+		middleware.WithSensitive(ctx, cl.sensitive...)
+	}
 	if cl.opts.timeout != 0 {
 		ctx = middleware.WithCallTimeout(ctx, cl.opts.timeout)
 	}
@@ -320,29 +331,29 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		switch {
 		case errors.As(err, &outcome):
 			status = outcome.StatusCode
-			return unknown(lastAnswer(cl.op, outcome))
+			return unknown(lastAnswer(ctx, cl.op, outcome))
 		case errors.As(err, &invalid):
 			return invalid
 		}
-		return fmt.Errorf("d24: %s: %w", cl.op, transportError(err))
+		return fmt.Errorf("d24: %s: %w", cl.op, middleware.ScrubberFrom(ctx).Error(transportError(err)))
 	}
 	// Closing the answer ends the call span: whatever is decided below is
 	// recorded on it first.
 	defer resp.Body.Close()
 	status = resp.StatusCode
 	if status >= 300 && status < 400 {
-		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(resp.Header)}
+		return &RedirectError{Operation: cl.op, StatusCode: status, Location: redactedLocation(ctx, resp.Header)}
 	}
 	ok := status >= 200 && status < 300
 	body, err := readLimited(resp)
 	if err == nil && ok {
-		err = c.answers.decode(cl.op, status, body, out)
+		err = c.answers.decode(ctx, cl.op, status, body, out)
 	}
 	switch {
 	case err == nil && ok:
 		return nil
 	case err == nil:
-		return newAPIError(cl.op, status, body)
+		return newAPIError(ctx, cl.op, status, body)
 	case post && ok:
 		middleware.RecordCallError(ctx, "outcome_unknown")
 		return unknown(err)
@@ -350,17 +361,17 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		middleware.RecordCallError(ctx, "malformed_answer")
 		return err
 	}
-	return fmt.Errorf("d24: %s: %w", cl.op, err)
+	return fmt.Errorf("d24: %s: %w", cl.op, middleware.ScrubberFrom(ctx).Error(err))
 }
 
 // lastAnswer is the cause of an outcome-unknown error: the last attempt's
 // answer as D24's error (or the redirect it was), or its error.
-func lastAnswer(op string, e *middleware.OutcomeUnknownError) error {
+func lastAnswer(ctx context.Context, op string, e *middleware.OutcomeUnknownError) error {
 	switch {
 	case e.StatusCode >= 300 && e.StatusCode < 400:
-		return &RedirectError{Operation: op, StatusCode: e.StatusCode, Location: redactedLocation(e.Header)}
+		return &RedirectError{Operation: op, StatusCode: e.StatusCode, Location: redactedLocation(ctx, e.Header)}
 	case e.StatusCode != 0:
-		return newAPIError(op, e.StatusCode, e.Body)
+		return newAPIError(ctx, op, e.StatusCode, e.Body)
 	}
 	return fmt.Errorf("d24: %s: %w", op, transportError(e.Err))
 }
@@ -456,8 +467,13 @@ func (c *Client) log(ctx context.Context, cl call, status int, took time.Duratio
 	if cl.depositID != 0 {
 		attrs = append(attrs, slog.Int64("deposit_id", cl.depositID))
 	}
+	if middleware.RetryBudgetExhausted(ctx) {
+		attrs = append(attrs, slog.Bool("retry_budget_exhausted", true))
+	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		// Every part of the error is scrubbed already; the whole is once more,
+		// in case a caller's transport quoted what it should not.
+		attrs = append(attrs, slog.String("error", middleware.ScrubberFrom(ctx).Text(err.Error())))
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "d24 call failed", attrs...)
 		return
 	}

@@ -3,7 +3,12 @@ package d24
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
+	"strings"
+
+	"github.com/d24go/d24/middleware"
 )
 
 // Environment is D24's staging or production environment.
@@ -112,4 +117,37 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// LogValue is how slog writes a Config (a value or a pointer): its fields,
+// with SecretKey and ReadOnlyKey replaced by REDACTED when they are set.
+func (c Config) LogValue() slog.Value {
+	m := c.masked()
+	return slog.GroupValue(
+		slog.String("Login", m.Login), slog.String("SecretKey", m.SecretKey), slog.String("ReadOnlyKey", m.ReadOnlyKey),
+		slog.String("Environment", m.Environment.String()), slog.Int("Brand", int(m.Brand)),
+		slog.String("APIURL", m.APIURL), slog.String("CardAPIURL", m.CardAPIURL), slog.Bool("AllowInsecureHTTP", m.AllowInsecureHTTP))
+}
+
+// Format prints a Config for every fmt verb with SecretKey and ReadOnlyKey
+// replaced by REDACTED when they are set.
+func (c Config) Format(f fmt.State, verb rune) {
+	out := fmt.Sprintf(fmt.FormatString(f, verb), c.masked())
+	if verb == 'v' && f.Flag('#') {
+		out = strings.Replace(out, "d24.printedConfig", "d24.Config", 1)
+	}
+	io.WriteString(f, out)
+}
+
+// printedConfig is a Config without its methods, for Format.
+type printedConfig Config
+
+func (c Config) masked() printedConfig {
+	if c.SecretKey != "" {
+		c.SecretKey = middleware.Redacted
+	}
+	if c.ReadOnlyKey != "" {
+		c.ReadOnlyKey = middleware.Redacted
+	}
+	return printedConfig(c)
 }

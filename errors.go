@@ -1,6 +1,7 @@
 package d24
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -43,8 +44,9 @@ const (
 func (c ErrorCode) Error() string { return fmt.Sprintf("d24 error code %d", int(c)) }
 
 // APIError is an error answer from D24: its HTTP status and D24's error body.
-// Details are D24's per-field messages, with anything that looks like a card
-// number removed.
+// Its texts (Type, Description, Details) are D24's, scrubbed: the card number,
+// CVV and keys of the call are removed wherever they appear, and so is anything
+// that looks like card data or a value the message quotes.
 type APIError struct {
 	Operation   string
 	StatusCode  int
@@ -78,8 +80,9 @@ func (e *APIError) Is(target error) bool {
 	return ok && e.Code != 0 && code == e.Code
 }
 
-// newAPIError reads D24's error body from a non-2xx answer's bytes.
-func newAPIError(operation string, status int, body []byte) *APIError {
+// newAPIError reads D24's error body from a non-2xx answer's bytes, its text
+// scrubbed of the call's sensitive values.
+func newAPIError(ctx context.Context, operation string, status int, body []byte) *APIError {
 	e := &APIError{Operation: operation, StatusCode: status}
 	var wire struct {
 		Code        int      `json:"code"`
@@ -88,10 +91,11 @@ func newAPIError(operation string, status int, body []byte) *APIError {
 		Type        string   `json:"type"`
 	}
 	if json.Unmarshal(body, &wire) == nil && wire.Code != 0 {
-		e.Code, e.Type = ErrorCode(wire.Code), wire.Type
-		e.Description = middleware.RedactText(wire.Description)
+		scrub := middleware.ScrubberFrom(ctx)
+		e.Code, e.Type = ErrorCode(wire.Code), scrub.Text(wire.Type)
+		e.Description = scrub.Text(wire.Description)
 		for _, d := range wire.Details {
-			e.Details = append(e.Details, middleware.RedactText(d))
+			e.Details = append(e.Details, scrub.Text(d))
 		}
 		return e
 	}
@@ -179,12 +183,13 @@ func transportError(err error) error {
 	return err
 }
 
-// redactedLocation is a redirect's Location header, as it may be recorded.
-func redactedLocation(h http.Header) string {
+// redactedLocation is a redirect's Location header, as it may be recorded:
+// query values redacted, path scrubbed of the call's sensitive values.
+func redactedLocation(ctx context.Context, h http.Header) string {
 	raw := h.Get("Location")
 	loc, err := url.Parse(raw)
 	if err != nil || raw == "" {
 		return ""
 	}
-	return middleware.RedactURL(loc)
+	return middleware.ScrubberFrom(ctx).URL(loc)
 }

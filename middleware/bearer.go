@@ -3,6 +3,7 @@ package middleware
 import (
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // ErrMissingReadOnlyKey is returned by NewBearer for an empty key.
@@ -33,6 +34,7 @@ func (b *Bearer) GoString() string { return b.String() }
 
 // RoundTrip sends req with the read-only key, replacing any Authorization.
 func (b *Bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	authenticatedWith(req.Context(), strings.TrimPrefix(b.header, "Bearer "))
 	out := shallowCopy(req, 1)
 	out.Header[HeaderAuthorization] = []string{b.header}
 	if out.Body != nil && out.Body != http.NoBody {

@@ -10,17 +10,22 @@ import (
 // callState is what the layers of one logical call share through its context;
 // the outermost layer that needs it creates it.
 type callState struct {
-	operation string // StartCall: the operation's name
-	eligible  bool   // Retry: repeating the request cannot charge twice
-	tracked   bool   // Retry: the request is not safe to repeat; its outcome is judged
-	processed bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
-	probe     attemptProbe
-	timeout   time.Duration // WithCallTimeout: this call's bound instead of the policy's
-	deadline  time.Time     // Retry: when the call's bound ends
-	attempt   int           // Retry: 0 for the first attempt
-	span      trace.Span    // CallTracing: the call span
-	namedByOp bool          // CallTracing: WithOperation or StartCall named the span
-	route     string        // Validator: the matched route template
+	operation   string // StartCall: the operation's name
+	eligible    bool   // Retry: repeating the request cannot charge twice
+	tracked     bool   // Retry: the request is not safe to repeat; its outcome is judged
+	processed   bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
+	probe       attemptProbe
+	timeout     time.Duration // WithCallTimeout: this call's bound instead of the policy's
+	deadline    time.Time     // Retry: when the call's bound ends
+	attempt     int           // Retry: 0 for the first attempt
+	span        trace.Span    // CallTracing: the call span
+	namedByOp   bool          // CallTracing: WithOperation or StartCall named the span
+	route       string        // Validator: the matched route template
+	judging     bool          // Retry: it ends the attempt spans once it has judged them
+	throttled   bool          // Retry: the retry budget refused a retry
+	attemptSpan trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
+	sensitive   Scrubber      // WithSensitive: values the call's records must not hold
+	authKey     string        // Signer, Bearer: the key that authenticated the call
 }
 
 type callStateKey struct{}
@@ -85,4 +90,57 @@ func Attempt(ctx context.Context) int {
 		return s.attempt
 	}
 	return 0
+}
+
+// WithSensitive declares values the call of ctx holds that must never be
+// recorded (a card number, a CVV): every error, span and log record the chain
+// writes about the call is scrubbed of them (see Scrubber), as of its key,
+// which the authenticators declare themselves. On a StartCall context it
+// returns ctx itself.
+func WithSensitive(ctx context.Context, values ...string) context.Context {
+	s, ctx := stateFrom(ctx)
+	s.sensitive = s.sensitive.With(values...)
+	return ctx
+}
+
+// ScrubberFrom returns the Scrubber of the call of ctx: one for the values
+// WithSensitive declared and the key the call was authenticated with.
+func ScrubberFrom(ctx context.Context) Scrubber {
+	if ctx == nil {
+		return Scrubber{}
+	}
+	s, ok := ctx.Value(callStateKey{}).(*callState)
+	if !ok {
+		return Scrubber{}
+	}
+	return s.sensitive.With(s.authKey)
+}
+
+// authenticatedWith records the key that authenticated the call of ctx, so
+// that its records are scrubbed of it.
+func authenticatedWith(ctx context.Context, key string) {
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		s.authKey = key
+	}
+}
+
+// endAttemptSpan ends the span of the attempt just judged, if AttemptTracing
+// left it to the Retry, marking it when the retry budget refused its retry.
+func (s *callState) endAttemptSpan() {
+	span := s.attemptSpan
+	if span == nil {
+		return
+	}
+	s.attemptSpan = nil
+	if s.throttled {
+		span.SetAttributes(AttrRetryBudgetExhausted.Bool(true))
+	}
+	span.End()
+}
+
+// RetryBudgetExhausted reports whether the retry budget refused a retry to the
+// call of ctx (a StartCall context), after the call.
+func RetryBudgetExhausted(ctx context.Context) bool {
+	s, ok := ctx.Value(callStateKey{}).(*callState)
+	return ok && s.throttled
 }

@@ -49,7 +49,8 @@ type OutcomeUnknownError struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
-	// Err is the last attempt's error, or the error reading its answer.
+	// Err is the last attempt's error, or the error reading its answer; its
+	// text is scrubbed of the call's sensitive values (see Scrubber.Error).
 	Err error
 }
 
@@ -168,7 +169,8 @@ func (p *attemptProbe) neverSent(err error, events bool) bool {
 // unknownOutcome builds the error for a call whose outcome is unknown from
 // its last attempt's answer or error, reading (and closing) the answer's body.
 func unknownOutcome(req *http.Request, attempts int, resp *http.Response, err error) *OutcomeUnknownError {
-	e := &OutcomeUnknownError{Method: req.Method, URL: RedactURL(req.URL), Attempts: attempts, Err: err}
+	scrub := ScrubberFrom(req.Context())
+	e := &OutcomeUnknownError{Method: req.Method, URL: scrub.URL(req.URL), Attempts: attempts, Err: scrub.Error(err)}
 	if resp != nil {
 		e.StatusCode, e.Header = resp.StatusCode, resp.Header
 		if resp.Body != nil {
@@ -176,7 +178,7 @@ func unknownOutcome(req *http.Request, attempts int, resp *http.Response, err er
 			drainAndClose(resp.Body)
 			e.Body = body
 			if readErr != nil && e.Err == nil {
-				e.Err = fmt.Errorf("reading the answer: %w", readErr)
+				e.Err = scrub.Error(fmt.Errorf("reading the answer: %w", readErr))
 			}
 		}
 	}

@@ -17,6 +17,13 @@ func TestRedactText(t *testing.T) {
 		"expirationYear: Rejected value: 19":                                    "expirationYear: Rejected value: REDACTED",
 		"amount: must be at most 1000000.00":                                    "amount: must be at most 1000000.00",
 		"deposit 300004285 not found":                                           "deposit 300004285 not found",
+		"card 4111.1111.1111.1111 refused":                                      "card REDACTED refused",
+		"card 4111\t1111\t1111\t1111":                                           "card REDACTED",
+		"cvv: expected 3 digits but was 8642":                                   "cvv: expected 3 digits but was REDACTED",
+		`For input string: "8642"`:                                              "For input string: REDACTED",
+		"Invalid CVV [8642]":                                                    "Invalid CVV [REDACTED]",
+		"security_code=864":                                                     "security_code=REDACTED",
+		"created on 2026-11-23 at 10:20":                                        "created on 2026-11-23 at 10:20",
 	} {
 		if got := middleware.RedactText(in); got != want {
 			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
@@ -28,5 +35,30 @@ func TestRedactURL(t *testing.T) {
 	u, _ := url.Parse("https://user:pass@api.example/v3/refunds/1?voucher=abc#frag")
 	if got := middleware.RedactURL(u); got != "https://api.example/v3/refunds/1?voucher=REDACTED" {
 		t.Errorf("RedactURL = %q", got)
+	}
+}
+
+func TestScrubberRemovesKnownValues(t *testing.T) {
+	s := middleware.NewScrubber("4000056655665556", "8642", "s3cr3t/key+1", "", "12")
+	for in, want := range map[string]string{
+		"number 4000 0566 5566 5556 and 8642":  "number REDACTED and REDACTED",
+		"code 8642, not 86420 nor 18642":       "code REDACTED, not 86420 nor 18642",
+		"key s3cr3t/key+1 or s3cr3t%2Fkey%2B1": "key REDACTED or REDACTED",
+		"amount 12 stays":                      "amount 12 stays",
+		"prefix 400005665566555612345 glued":   "prefix REDACTED glued",
+		"deposit 300000001 ok":                 "deposit 300000001 ok",
+	} {
+		if got := s.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	u, _ := url.Parse("https://h.example/pay/8642/4000056655665556?cvv=8642#x")
+	if got := s.URL(u); got != "https://h.example/pay/REDACTED?cvv=REDACTED" {
+		t.Errorf("URL = %q", got)
+	}
+	for in, want := range map[string]string{"INVALID_SIGNATURE": "INVALID_SIGNATURE", "CARD_8642": "", "Invalid CVV": "", "s3cr3t": "s3cr3t"} {
+		if got := s.Token(in); got != want {
+			t.Errorf("Token(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -47,6 +47,12 @@ type RetryPolicy struct {
 	// wait would outlast it. WithCallTimeout sets another for one call; a
 	// negative value sets none. The call's context, if it ends first, wins.
 	CallTimeout time.Duration
+	// Budget is the retry budget the retries draw from (see RetryBudget): nil
+	// gives the chain a budget of its own with the defaults; share one between
+	// chains to budget them together, or set NoRetryBudget to retry without one.
+	// A retry the budget refuses ends the call with its last answer, and is
+	// recorded on the spans (AttrRetryBudgetExhausted).
+	Budget *RetryBudget
 }
 
 // DefaultRetryPolicy returns the policy NewRetry uses for zero fields.
@@ -74,6 +80,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.CallTimeout == 0 {
 		p.CallTimeout = d.CallTimeout
+	}
+	if p.Budget == nil {
+		p.Budget = NewRetryBudget(0, 0)
 	}
 	return p
 }
@@ -139,7 +148,8 @@ func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTr
 func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
 	state.eligible = retryEligible(req)
-	state.tracked, state.processed = !safeToRepeat(req.Method), false
+	state.tracked, state.processed, state.throttled = !safeToRepeat(req.Method), false, false
+	state.judging = true
 	state.deadline = time.Time{}
 	if timeout := cmp.Or(state.callTimeout(ctx), r.policy.CallTimeout); timeout > 0 {
 		state.deadline = time.Now().Add(timeout)
@@ -152,6 +162,8 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := r.client.Do(rreq)
+	state.endAttemptSpan()
+	state.judging = false
 	if err != nil {
 		if resp != nil {
 			drainAndClose(resp.Body)
@@ -222,6 +234,23 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	state, _ := ctx.Value(callStateKey{}).(*callState)
 	if state == nil {
 		state = &callState{}
+	}
+	retry, err := r.judge(ctx, state, resp, err)
+	// go-retryablehttp asks after the last attempt too: only a retry that
+	// would be made draws on the budget.
+	if retry && state.attempt < r.policy.MaxAttempts-1 && !r.policy.Budget.take() {
+		retry, state.throttled = false, true
+	}
+	state.endAttemptSpan()
+	return retry, err
+}
+
+// judge judges an attempt's outcome, for a request not safe to repeat, and
+// applies the payments-safe policy described on RetryPolicy; an answer other
+// than 408, 429 and 5xx refills the retry budget.
+func (r *Retry) judge(ctx context.Context, state *callState, resp *http.Response, err error) (bool, error) {
+	if err == nil && !retryableStatus[resp.StatusCode] && resp.StatusCode < 500 {
+		r.policy.Budget.answered()
 	}
 	if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		// A success is handed back even if the context has just ended: the

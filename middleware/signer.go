@@ -54,6 +54,9 @@ type Signer struct {
 	skew  atomic.Int64          // nanoseconds to add to now() so X-Date matches D24's clock
 	macs  sync.Pool             // of *signing
 	date  atomic.Pointer[xDate] // the last X-Date, reused within its second
+	// secret returns the key, for the call's Scrubber; a func, so that no fmt
+	// verb on a Signer value prints it.
+	secret func() string
 }
 
 type xDate struct {
@@ -90,6 +93,7 @@ func NewSigner(login, secret string, next http.RoundTripper, opts ...SignerOptio
 	s := &Signer{login: login, next: orDefault(next), now: time.Now}
 	// The key lives only in this closure, so no %v of a Signer can print it.
 	key := []byte(secret)
+	s.secret = func() string { return secret }
 	s.macs.New = func() any { return &signing{mac: hmac.New(sha256.New, key)} }
 	for _, opt := range opts {
 		opt(s)
@@ -110,6 +114,7 @@ func (s *Signer) ClockSkew() time.Duration { return time.Duration(s.skew.Load())
 // RoundTrip signs req and sends it, repeating it once with a corrected date on
 // 103 INVALID_DATE_RANGE.
 func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
+	authenticatedWith(req.Context(), s.secret())
 	signed, replay, err := s.sign(req, nil, false)
 	if err != nil {
 		closeBody(req)

@@ -32,6 +32,10 @@ const (
 	AttrD24ErrorType = attribute.Key("d24.error.type")
 	// AttrD24Attempts is the number of attempts a call made.
 	AttrD24Attempts = attribute.Key("d24.attempts")
+	// AttrRetryBudgetExhausted is set (true) on a call span, and on the span of
+	// its last attempt, when the retry budget refused the retry the policy
+	// would have made.
+	AttrRetryBudgetExhausted = attribute.Key("retry.budget.exhausted")
 )
 
 // TracingOption configures the tracing middlewares.
@@ -133,7 +137,10 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	span.SetAttributes(requestAttributes(req)...)
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
 	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
-	recordOutcome(span, resp, err)
+	if state.throttled {
+		span.SetAttributes(AttrRetryBudgetExhausted.Bool(true))
+	}
+	recordOutcome(ctx, span, resp, err)
 	if resp == nil || resp.Body == nil {
 		span.End()
 		return resp, err
@@ -180,8 +187,15 @@ func NewAttemptTracing(next http.RoundTripper, opts ...TracingOption) *AttemptTr
 // RoundTrip records the attempt's span around the rest of the chain.
 func (a *AttemptTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, span := a.t.tracer.Start(req.Context(), req.Method, clientSpan...)
-	defer span.End()
 	recording := span.IsRecording()
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.judging && recording {
+		// The Retry ends it once it has judged the attempt, so that a retry
+		// its budget refuses can be recorded on it.
+		s.endAttemptSpan()
+		s.attemptSpan = span
+	} else {
+		defer span.End()
+	}
 	if recording {
 		attrs := requestAttributes(req)
 		if n := Attempt(ctx); n > 0 {
@@ -201,7 +215,7 @@ func (a *AttemptTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := a.next.RoundTrip(req)
 	if recording {
-		recordOutcome(span, resp, err)
+		recordOutcome(ctx, span, resp, err)
 	}
 	return resp, err
 }
@@ -232,19 +246,19 @@ func requestAttributes(req *http.Request) []attribute.KeyValue {
 // details, which can quote card data). A call whose outcome is unknown is
 // recorded with error.type outcome_unknown and its last answer's status and
 // code, if it had one.
-func recordOutcome(span trace.Span, resp *http.Response, err error) {
+func recordOutcome(ctx context.Context, span trace.Span, resp *http.Response, err error) {
 	var unknown *OutcomeUnknownError
 	switch {
 	case errors.As(err, &unknown) && unknown.StatusCode != 0:
 		e, _ := parseD24Error(unknown.Body)
-		recordAnswer(span, unknown.StatusCode, e, "outcome_unknown")
+		recordAnswer(ctx, span, unknown.StatusCode, e, "outcome_unknown")
 	case err != nil:
 		kind := errorType(err)
 		span.SetAttributes(semconv.ErrorTypeKey.String(kind))
 		span.SetStatus(codes.Error, kind)
 	case resp.StatusCode >= 400:
 		e, _ := peekD24Error(resp)
-		recordAnswer(span, resp.StatusCode, e, "")
+		recordAnswer(ctx, span, resp.StatusCode, e, "")
 	default:
 		span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
 	}
@@ -252,8 +266,10 @@ func recordOutcome(span trace.Span, resp *http.Response, err error) {
 
 // recordAnswer records an answer that is not a success: its status, D24's
 // error code and type when its body is D24's, and kind as error.type (the
-// status code when kind is empty).
-func recordAnswer(span trace.Span, status int, e d24Error, kind string) {
+// status code when kind is empty). The type is recorded only if it is an
+// identifier holding none of the call's sensitive values (Scrubber.Token):
+// it is the server's text.
+func recordAnswer(ctx context.Context, span trace.Span, status int, e d24Error, kind string) {
 	code := strconv.Itoa(status)
 	desc := "HTTP " + code
 	if kind == "" {
@@ -264,9 +280,9 @@ func recordAnswer(span trace.Span, status int, e d24Error, kind string) {
 	span.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(kind))
 	if e.Code != 0 {
 		span.SetAttributes(AttrD24ErrorCode.Int(e.Code))
-		if e.Type != "" {
-			span.SetAttributes(AttrD24ErrorType.String(e.Type))
-			desc = fmt.Sprintf("%s %d %s", desc, e.Code, e.Type)
+		if t := ScrubberFrom(ctx).Token(e.Type); t != "" {
+			span.SetAttributes(AttrD24ErrorType.String(t))
+			desc = fmt.Sprintf("%s %d %s", desc, e.Code, t)
 		}
 	}
 	span.SetStatus(codes.Error, desc)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -182,6 +183,12 @@ type CardDepositRequest struct {
 	ThreeDomainSecure ThreeDomainSecure `json:"three_domain_secure,omitempty,omitzero"`
 }
 
+// LogValue is how slog writes a CardDepositRequest: its fields, with every card
+// number and CVV masked, nested ones included. It applies to a value or a
+// pointer logged as an attribute; json.Marshal still writes the card data,
+// which is what D24 must receive.
+func (v CardDepositRequest) LogValue() slog.Value { return types.MaskedLogValue(v) }
+
 // CardDepositResponse The outcome of a card deposit.
 type CardDepositResponse struct {
 	// AuthenticationURL Where to send the payer for 3DS; present with PENDING_AUTHENTICATION (and possibly IN_PROGRESS).
@@ -280,6 +287,12 @@ type CreditCard struct {
 	// PaymentMode For Brazil's multiple cards, whether to charge CREDIT or DEBIT.
 	PaymentMode string `json:"payment_mode,omitempty,omitzero"`
 }
+
+// LogValue is how slog writes a CreditCard: its fields, with every card
+// number and CVV masked, nested ones included. It applies to a value or a
+// pointer logged as an attribute; json.Marshal still writes the card data,
+// which is what D24 must receive.
+func (v CreditCard) LogValue() slog.Value { return types.MaskedLogValue(v) }
 
 // ThreeDomainSecure 3DS authentication done with an external provider.
 type ThreeDomainSecure struct {
