@@ -24,7 +24,7 @@ type callState struct {
 	judging     bool          // Retry: it ends the attempt spans once it has judged them
 	throttled   bool          // Retry: the retry budget refused a retry
 	attemptSpan trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
-	sensitive   Scrubber      // WithSensitive: values the call's records must not hold
+	sensitive   []string      // WithSensitive: values the call's records must not hold
 	authKey     string        // Signer, Bearer: the key that authenticated the call
 }
 
@@ -99,7 +99,13 @@ func Attempt(ctx context.Context) int {
 // returns ctx itself.
 func WithSensitive(ctx context.Context, values ...string) context.Context {
 	s, ctx := stateFrom(ctx)
-	s.sensitive = s.sensitive.With(values...)
+	if s.sensitive == nil {
+		// Kept as given (the Scrubber is built only if a record needs it); a
+		// later WithSensitive appends to a copy.
+		s.sensitive = values[:len(values):len(values)]
+	} else {
+		s.sensitive = append(s.sensitive, values...)
+	}
 	return ctx
 }
 
@@ -113,7 +119,7 @@ func ScrubberFrom(ctx context.Context) Scrubber {
 	if !ok {
 		return Scrubber{}
 	}
-	return s.sensitive.With(s.authKey)
+	return NewScrubber(append(s.sensitive[:len(s.sensitive):len(s.sensitive)], s.authKey)...)
 }
 
 // authenticatedWith records the key that authenticated the call of ctx, so
