@@ -96,7 +96,8 @@ func Attempt(ctx context.Context) int {
 // recorded (a card number, a CVV): every error, span and log record the chain
 // writes about the call is scrubbed of them (see Scrubber), as of its key,
 // which the authenticators declare themselves. On a StartCall context it
-// returns ctx itself.
+// returns ctx itself; on another it returns a context for one call, which,
+// like StartCall's, must not be shared between calls.
 func WithSensitive(ctx context.Context, values ...string) context.Context {
 	s, ctx := stateFrom(ctx)
 	if s.sensitive == nil {
