@@ -240,6 +240,9 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if ctx.Err() != nil {
 		return false, context.Cause(ctx)
 	}
+	if state.lastAttempt(ctx) {
+		return false, nil
+	}
 	if err != nil {
 		if !retryableError(err) {
 			return false, err
