@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
@@ -128,6 +129,34 @@ func ExampleClient_NotificationHandler() {
 		fmt.Println("deposit", st.DepositID, "is", st.Status)
 		return nil // an error answers 500, and D24 notifies again later
 	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/d24/notifications", strings.NewReader(fmt.Sprintf(`{"deposit_id": %d}`, dep.DepositID))))
+	fmt.Println(rec.Code)
+	// Output:
+	// deposit 300000001 is COMPLETED
+	// 200
+}
+
+// The handler's bounds under load, tuned: the statuses of at most 8 deposits
+// fetched at once (a notification for a ninth is answered 503 with
+// Retry-After: 60, and D24 notifies again later), and each notification
+// answered within 5 seconds (504 past that). Make the handler once and mount
+// it: the bounds belong to it.
+func ExampleWithNotificationConcurrency() {
+	client, srv := sandboxClient()
+	defer srv.Close()
+	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
+		InvoiceID: "order-4002", Amount: d24.MustParseAmount("10"), Country: "BR"})
+	_ = srv.CompleteDeposit(dep.DepositID)
+
+	h := client.NotificationHandler(func(ctx context.Context, st *d24.DepositStatus) error {
+		fmt.Println("deposit", st.DepositID, "is", st.Status)
+		return nil
+	},
+		d24.WithNotificationConcurrency(8),
+		d24.WithNotificationTimeout(5*time.Second),
+		d24.WithNotificationRetryAfter(time.Minute),
+	)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/d24/notifications", strings.NewReader(fmt.Sprintf(`{"deposit_id": %d}`, dep.DepositID))))
 	fmt.Println(rec.Code)

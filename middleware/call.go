@@ -72,6 +72,24 @@ func (s *callState) callTimeout(ctx context.Context) time.Duration {
 	return d
 }
 
+// WithMaxAttempts limits the calls made with ctx to n attempts in all, the
+// first included, when n is below RetryPolicy.MaxAttempts; n <= 0 leaves the
+// policy's. With n = 1 a call is never repeated: for a caller whose own caller
+// repeats it anyway, such as a notification handler. It adds a context value,
+// which calls may share.
+func WithMaxAttempts(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, maxAttemptsKey{}, n)
+}
+
+type maxAttemptsKey struct{}
+
+// lastAttempt reports whether the call's current attempt is the last one
+// WithMaxAttempts allows.
+func (s *callState) lastAttempt(ctx context.Context) bool {
+	n, _ := ctx.Value(maxAttemptsKey{}).(int)
+	return n > 0 && s.attempt+1 >= n
+}
+
 // named records the operation the Validator recognised: the call span takes its
 // ID as name unless WithOperation or StartCall gave one, and attempt spans take
 // the route.

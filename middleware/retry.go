@@ -269,6 +269,9 @@ func (r *Retry) judge(ctx context.Context, state *callState, resp *http.Response
 	if ctx.Err() != nil {
 		return false, context.Cause(ctx)
 	}
+	if state.lastAttempt(ctx) {
+		return false, nil
+	}
 	if err != nil {
 		if !retryableError(err) {
 			return false, err

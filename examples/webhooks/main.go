@@ -22,6 +22,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/d24go/d24"
@@ -51,11 +52,20 @@ func run(ctx context.Context, out io.Writer, wait time.Duration) error {
 		return nil
 	}
 
-	// The merchant's notification endpoint. D24 only notifies HTTPS URLs.
-	var client *d24.Client
+	// The merchant's notification endpoint. D24 only notifies HTTPS URLs. The
+	// handler is made once, when the client exists, and serves every
+	// notification: its bounds under load (one fetch shared by the
+	// notifications of a deposit, a cap on fetches, a deadline) belong to it.
+	var notifications atomic.Value // http.Handler
 	mux := http.NewServeMux()
 	mux.Handle("POST /d24/notifications", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client.NotificationHandler(onStatus).ServeHTTP(w, r)
+		h, _ := notifications.Load().(http.Handler)
+		if h == nil { // still starting: D24 notifies again
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
 	}))
 
 	notificationURL := os.Getenv("D24_NOTIFICATION_URL")
@@ -87,7 +97,8 @@ func run(ctx context.Context, out io.Writer, wait time.Duration) error {
 		return err
 	}
 	defer env.Close()
-	client = env.Client
+	client := env.Client
+	notifications.Store(client.NotificationHandler(onStatus))
 	fmt.Fprintln(out, "Talking to", env.Where)
 
 	dep, err := client.CreateDeposit(ctx, d24.DepositRequest{
