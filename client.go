@@ -39,6 +39,7 @@ type Client struct {
 	logger          *slog.Logger
 	endpoints       [numPostOperations]endpoint // the POST operations' requests
 	answers         *answerRules
+	userAgent       []string // the User-Agent header's value, shared by every request
 }
 
 // New returns a Client for cfg. It refuses an empty login or secret key and a
@@ -65,7 +66,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if o.keyFunc == nil {
 		o.keyFunc = middleware.KeyFromBody(cfg.SecretKey)
 	}
-	c := &Client{transport: o.transport, apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger}
+	if !validProductToken(o.userAgent) {
+		return nil, fmt.Errorf("d24: WithUserAgent(%q): a product token cannot hold control characters", o.userAgent)
+	}
+	c := &Client{transport: o.transport, apiURL: apiURL, cardURL: cardURL, keyFunc: o.keyFunc, logger: o.logger,
+		userAgent: []string{userAgent(o.userAgent)}}
 	names := []string{openapi.PCI, openapi.Deposits}
 	if cfg.ReadOnlyKey != "" {
 		names = append(names, openapi.ReadOnly)
@@ -87,17 +92,20 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		if c.readOnlyRT, err = newChain(cfg, o, docs[openapi.ReadOnly], true); err != nil {
 			return nil, err
 		}
-		if c.readOnly, err = readonly.NewClientWithResponses(apiURL, readonly.WithHTTPClient(httpClient(c.readOnlyRT))); err != nil {
+		if c.readOnly, err = readonly.NewClientWithResponses(apiURL, readonly.WithHTTPClient(httpClient(c.readOnlyRT)),
+			readonly.WithRequestEditorFn(c.editRequest)); err != nil {
 			return nil, err
 		}
 	}
 	if err = c.prepareEndpoints(); err != nil {
 		return nil, err
 	}
-	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT))); err != nil {
+	if c.api, err = deposits.NewClientWithResponses(apiURL, deposits.WithHTTPClient(httpClient(c.apiRT)),
+		deposits.WithRequestEditorFn(c.editRequest)); err != nil {
 		return nil, err
 	}
-	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(httpClient(c.cardRT))); err != nil {
+	if c.card, err = pci.NewClientWithResponses(cardURL, pci.WithHTTPClient(httpClient(c.cardRT)),
+		pci.WithRequestEditorFn(c.editRequest)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -313,6 +321,7 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		ctx = middleware.WithCallTimeout(ctx, cl.opts.timeout)
 	}
 	req := cl.req.WithContext(ctx)
+	c.setUserAgent(req)
 	post := req.Method == http.MethodPost
 	if post {
 		// A blank key is kept: validation refuses it by name.

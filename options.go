@@ -24,6 +24,7 @@ type options struct {
 	keyFunc     KeyFunc
 	logger      *slog.Logger
 	clock       func() time.Time
+	userAgent   string
 }
 
 // RetryPolicy says when and how calls are retried, and how long they may take

@@ -17,6 +17,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/d24go/d24/internal/version"
 )
 
 // tracerName is the instrumentation scope of the SDK's spans.
@@ -67,7 +69,7 @@ func newTracing(opts []TracingOption) *tracing {
 	if t.provider == nil {
 		t.provider = otel.GetTracerProvider()
 	}
-	t.tracer = t.provider.Tracer(tracerName)
+	t.tracer = t.provider.Tracer(tracerName, trace.WithInstrumentationVersion(version.Version), trace.WithSchemaURL(semconv.SchemaURL))
 	return t
 }
 
