@@ -172,12 +172,20 @@ func TestRetryBudgetShared(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	}
-	// 6 calls: the first two spend the 4 retries, the next four get none.
-	if got := f.requests.Load(); got != 6+4 {
-		t.Errorf("6 calls sent %d requests, want 10", got)
+	// 6 GETs: the first spends 2 retries, the second 1, and the last fifth of
+	// the bucket is left to POSTs; the other retries are refused.
+	if got := f.requests.Load(); got != 6+3 {
+		t.Errorf("6 GETs sent %d requests, want 9", got)
 	}
-	if budget.Available() != 0 || budget.Refused() != 4 {
-		t.Errorf("budget: %.1f available, %d refused; want 0 and 4", budget.Available(), budget.Refused())
+	if budget.Available() != 1 || budget.Refused() != 5 {
+		t.Errorf("budget: %.1f available, %d refused; want 1 and 5", budget.Available(), budget.Refused())
+	}
+	// A payment's retry may take the reserve: the GETs could not spend it.
+	f.requests.Store(0)
+	_, err := clients[0].CreateCardDeposit(context.Background(), cardDeposit("budget-post-1", canaryCard))
+	var unknown *d24.OutcomeUnknownError
+	if !errors.As(err, &unknown) || f.requests.Load() != 2 || budget.Available() != 0 {
+		t.Errorf("a POST after the GETs: %v, %d requests (want 2: one retry, from the reserve), %.1f left", err, f.requests.Load(), budget.Available())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,9 +27,9 @@ const canarySecret = "canary-secret-Qz7mW"
 // grouping, the CVV as a number of its own, the secret key as written or
 // escaped.
 var canaryPatterns = map[string]*regexp.Regexp{
-	"card number": regexp.MustCompile(`4539\D{0,3}1488\D{0,3}0343\D{0,3}6467`),
+	"card number": regexp.MustCompile(`4539\D{0,8}1488\D{0,8}0343\D{0,8}6467`),
 	"CVV":         regexp.MustCompile(`(^|[^0-9])` + canaryCVV + `([^0-9]|$)`),
-	"secret key":  regexp.MustCompile(regexp.QuoteMeta(canarySecret)),
+	"secret key":  regexp.MustCompile(`(?i)` + regexp.QuoteMeta(canarySecret)),
 }
 
 // Every text the server writes, in every phrasing seen, through every place a
@@ -38,13 +39,7 @@ var canaryPatterns = map[string]*regexp.Regexp{
 func TestCanariesNeverRecorded(t *testing.T) {
 	grouped := "4539.1488.0343.6467"
 	tabbed := "4539\t1488\t0343\t6467"
-	d24Error := func(status int, typ, description string, details ...string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, `{"code":201,"type":%q,"description":%q,"details":%s}`, typ, description, jsonStrings(details))
-		}
-	}
+	d24Error := d24ErrorHandler
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc
@@ -64,6 +59,13 @@ func TestCanariesNeverRecorded(t *testing.T) {
 		{"a 2xx lookup that does not decode, quoting the key", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"deposit_id":1,"local_amount":"`+canarySecret+`"}`)
 		}, true},
+		{"a 2xx whose decoding fails on an escaped, split card", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"deposit_id":1,"merchant_invoice_id":"x","payment_info":{"amount":"45391488\n03436467"}}`)
+		}, false},
+		{"a 2xx with a Content-Encoding holding the key and card", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "br-"+canarySecret+"-"+canaryNumber)
+			io.WriteString(w, `{}`)
+		}, false},
 		{"a redirect whose path holds the card", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Location", "/pay/"+canaryNumber+"/"+canaryCVV+"/"+canarySecret+"?cvv="+canaryCVV)
 			w.WriteHeader(http.StatusFound)
@@ -92,6 +94,10 @@ func TestCanariesNeverRecorded(t *testing.T) {
 				t.Fatal("want an error")
 			}
 			rec.printed(err)
+			// An error reporter walks the chain and records every level.
+			for e := err; e != nil; e = errors.Unwrap(e) {
+				fmt.Fprintf(&rec.printedText, "%T %v\n", e, e)
+			}
 			all := rec.all()
 			if !strings.Contains(fmt.Sprint(err), "REDACTED") {
 				t.Errorf("the source did not reach the error, so the check proves nothing: %v", err)
@@ -101,13 +107,38 @@ func TestCanariesNeverRecorded(t *testing.T) {
 	}
 }
 
+// A CVV equal to a number the records show anyway (the status 400) is not
+// blanked there: "HTTP REDACTED" beside status 400 would tell it.
+func TestShortValuesAreNoOracle(t *testing.T) {
+	srv := httptest.NewServer(d24ErrorHandler(400, "BEAN_VALIDATION_ERROR", "HTTP 400 Bad Request", "creditCard.cvv: rejected value is 400"))
+	defer srv.Close()
+	rec := newRecorders()
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: canarySecret, APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
+		d24.WithLogger(rec.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	req := cardDeposit("order-400", canaryNumber)
+	req.CreditCard.Cvv = "400"
+	_, err = c.CreateCardDeposit(context.Background(), req)
+	want := "HTTP 400, code 201 BEAN_VALIDATION_ERROR: HTTP 400 Bad Request (creditCard.cvv: rejected value is REDACTED)"
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("error %q, want it to end %q", err, want)
+	}
+	if all := rec.all(); strings.Contains(all, "HTTP REDACTED") || strings.Contains(all, "order-REDACTED") {
+		t.Errorf("a number the records show was blanked, telling the CVV: %s", all)
+	}
+}
+
 // A merchant logging their own request, card and configuration, by value or
 // pointer, through slog's handlers and fmt, sees no card data and no key; the
 // bytes sent to D24 still carry them.
 func TestModelsLogSafely(t *testing.T) {
 	req := cardDeposit("canary-2", canaryNumber)
 	req.CreditCard.Cvv = canaryCVV
-	cfg := d24.Config{Login: "canary-login", SecretKey: canarySecret, ReadOnlyKey: canarySecret + "-ro"}
+	cfg := d24.Config{Login: "canary-login", SecretKey: canarySecret, ReadOnlyKey: canarySecret + "-ro",
+		APIURL: "https://proxy:" + canarySecret + "@proxy.example/d24"}
 	rec := newRecorders()
 	values := []any{req, &req, req.CreditCard, &req.CreditCard, cfg, &cfg}
 	for _, l := range rec.loggers() {
@@ -130,6 +161,15 @@ func TestModelsLogSafely(t *testing.T) {
 	var wire bytes.Buffer
 	if err := jsonEncode(&wire, req); err != nil || !strings.Contains(wire.String(), canaryNumber) || !strings.Contains(wire.String(), `"cvv":"`+canaryCVV+`"`) {
 		t.Errorf("the wire encoding lost the card: %v %s", err, wire.String())
+	}
+}
+
+// d24ErrorHandler answers D24's error body, code 201.
+func d24ErrorHandler(status int, typ, description string, details ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"code":201,"type":%q,"description":%q,"details":%s}`, typ, description, jsonStrings(details))
 	}
 }
 

@@ -228,14 +228,14 @@ func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses {
 func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest, opts ...CallOption) (*CardDepositResponse, error) {
 	card := req.CreditCard
 	return create[CardDepositResponse](ctx, c, opCardDeposit, req, req.InvoiceID, opts,
-		string(card.CardNumber), string(card.Number), string(card.Cvv))
+		sensitiveValues{string(card.CardNumber), string(card.Number), string(card.Cvv)})
 }
 
 // CreateDeposit creates a deposit on the deposits API: ONE_SHOT with the
 // payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
 // Its errors are CreateCardDeposit's.
 func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest, opts ...CallOption) (*DepositResponse, error) {
-	return create[DepositResponse](ctx, c, opDeposit, req, req.InvoiceID, opts)
+	return create[DepositResponse](ctx, c, opDeposit, req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // GetDeposit returns a deposit's status as D24 has it now.
@@ -250,7 +250,7 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64, opts ...CallOp
 // create makes one of the POST operations: it builds the request from the
 // operation's endpoint and sends it. sensitive are the values of body that no
 // record of the call may hold (a card number, a CVV).
-func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption, sensitive ...string) (*T, error) {
+func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption, sensitive sensitiveValues) (*T, error) {
 	name := op.String()
 	if err := c.ready(ctx, name); err != nil {
 		return nil, err
@@ -296,8 +296,12 @@ type call struct {
 	depositID int64
 	key       string
 	opts      callOptions
-	sensitive []string // values no error, span or log record may hold
+	sensitive sensitiveValues // values no error, span or log record may hold
 }
+
+// sensitiveValues are a call's card number (either field) and CVV; an array,
+// so that a call does not allocate for them.
+type sensitiveValues [3]string
 
 // call sends a request through the chain and decodes a 2xx answer into out.
 // A POST gets its idempotency key here, so that an outcome-unknown error can
@@ -314,8 +318,8 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
 	}
 	ctx = middleware.StartCall(ctx, cl.op)
-	if len(cl.sensitive) > 0 {
-		middleware.WithSensitive(ctx, cl.sensitive...)
+	if cl.sensitive != (sensitiveValues{}) {
+		middleware.WithSensitive(ctx, cl.sensitive[0], cl.sensitive[1], cl.sensitive[2])
 	}
 	if cl.opts.timeout != 0 {
 		ctx = middleware.WithCallTimeout(ctx, cl.opts.timeout)
@@ -363,6 +367,10 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		return nil
 	case err == nil:
 		return newAPIError(ctx, cl.op, status, body)
+	}
+	// What reading or decoding the answer says can quote it: scrubbed.
+	err = middleware.ScrubberFrom(ctx).Error(err)
+	switch {
 	case post && ok:
 		middleware.RecordCallError(ctx, "outcome_unknown")
 		return unknown(err)
@@ -370,7 +378,7 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		middleware.RecordCallError(ctx, "malformed_answer")
 		return err
 	}
-	return fmt.Errorf("d24: %s: %w", cl.op, middleware.ScrubberFrom(ctx).Error(err))
+	return fmt.Errorf("d24: %s: %w", cl.op, err)
 }
 
 // lastAnswer is the cause of an outcome-unknown error: the last attempt's
@@ -480,9 +488,10 @@ func (c *Client) log(ctx context.Context, cl call, status int, took time.Duratio
 		attrs = append(attrs, slog.Bool("retry_budget_exhausted", true))
 	}
 	if err != nil {
-		// Every part of the error is scrubbed already; the whole is once more,
-		// in case a caller's transport quoted what it should not.
-		attrs = append(attrs, slog.String("error", middleware.ScrubberFrom(ctx).Text(err.Error())))
+		// Every part of the error that came from the server is scrubbed
+		// already; scrubbing the whole again would blank the SDK's own numbers
+		// (a status 400) that equal a CVV, and so tell it.
+		attrs = append(attrs, slog.String("error", err.Error()))
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "d24 call failed", attrs...)
 		return
 	}

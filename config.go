@@ -149,5 +149,17 @@ func (c Config) masked() printedConfig {
 	if c.ReadOnlyKey != "" {
 		c.ReadOnlyKey = middleware.Redacted
 	}
+	c.APIURL, c.CardAPIURL = withoutUserinfo(c.APIURL), withoutUserinfo(c.CardAPIURL)
 	return printedConfig(c)
+}
+
+// withoutUserinfo is a base URL as it may be printed: a password in it is
+// replaced by REDACTED.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User(middleware.Redacted)
+	return u.String()
 }

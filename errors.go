@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/d24go/d24/middleware"
@@ -91,7 +92,9 @@ func newAPIError(ctx context.Context, operation string, status int, body []byte)
 		Type        string   `json:"type"`
 	}
 	if json.Unmarshal(body, &wire) == nil && wire.Code != 0 {
-		scrub := middleware.ScrubberFrom(ctx)
+		// The status and code are in the error anyway: a CVV equal to one is
+		// left where it stands alone, or blanking it would tell it.
+		scrub := middleware.ScrubberFrom(ctx).WithPublic(strconv.Itoa(status), strconv.Itoa(wire.Code))
 		e.Code, e.Type = ErrorCode(wire.Code), scrub.Text(wire.Type)
 		e.Description = scrub.Text(wire.Description)
 		for _, d := range wire.Details {

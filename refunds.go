@@ -22,7 +22,7 @@ func (c *Client) CreateRefund(ctx context.Context, req RefundRequest, opts ...Ca
 	if req.Amount.Sign() <= 0 {
 		return nil, refundAmountError("must be greater than 0 (CreateFullRefund refunds the whole deposit)")
 	}
-	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts)
+	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // CreateFullRefund refunds the whole of a COMPLETED deposit (what is left of
@@ -32,7 +32,7 @@ func (c *Client) CreateFullRefund(ctx context.Context, req RefundRequest, opts .
 	if !req.Amount.IsZero() {
 		return nil, refundAmountError("must be left out of a full refund (CreateRefund refunds an amount)")
 	}
-	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts)
+	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // refundAmountError refuses a refund's amount before anything is sent.

@@ -14,13 +14,17 @@ import (
 // calls get one attempt each, so the SDK adds load to an outage only until the
 // budget is spent; once the server answers again, successes refill it.
 //
-// A RetryBudget is safe for concurrent use.
+// Retries of requests safe to repeat (GET) leave the last fifth of the bucket
+// to the others (POSTs with a key), so that a caller polling a failing status
+// cannot spend the retry that would have settled a payment.
+//
+// A RetryBudget is safe for concurrent use. The zero value refuses nothing,
+// as NoRetryBudget; make one with NewRetryBudget.
 type RetryBudget struct {
-	unlimited bool
-	capacity  int64 // in milli-tokens
-	refill    int64 // milli-tokens per answered attempt
-	tokens    atomic.Int64
-	refused   atomic.Int64
+	capacity int64 // in milli-tokens; 0: no budget
+	refill   int64 // milli-tokens per answered attempt
+	tokens   atomic.Int64
+	refused  atomic.Int64
 }
 
 // Defaults of NewRetryBudget, AWS's standard retry quota in retries: 100
@@ -35,7 +39,7 @@ const (
 
 // NoRetryBudget lets every call make all the attempts its policy allows, as
 // before retry budgets: RetryPolicy{Budget: middleware.NoRetryBudget}.
-var NoRetryBudget = &RetryBudget{unlimited: true}
+var NoRetryBudget = &RetryBudget{}
 
 // NewRetryBudget returns a full budget of size retries, refilled by refill
 // (a fraction of a retry, 0 to 1) for every attempt the server answered. A size
@@ -52,14 +56,19 @@ func NewRetryBudget(size int, refill float64) *RetryBudget {
 	return b
 }
 
-// take spends one retry's token, reporting whether there was one.
-func (b *RetryBudget) take() bool {
-	if b.unlimited {
+// take spends one retry's token, reporting whether there was one; a retry of
+// a request safe to repeat leaves the last fifth of the bucket.
+func (b *RetryBudget) take(safe bool) bool {
+	if b.capacity == 0 {
 		return true
+	}
+	floor := int64(1000)
+	if safe {
+		floor += b.capacity / 5
 	}
 	for {
 		n := b.tokens.Load()
-		if n < 1000 {
+		if n < floor {
 			b.refused.Add(1)
 			return false
 		}
@@ -69,9 +78,22 @@ func (b *RetryBudget) take() bool {
 	}
 }
 
+// refund puts back the token of a retry that was never sent.
+func (b *RetryBudget) refund() {
+	if b.capacity == 0 {
+		return
+	}
+	for {
+		n := b.tokens.Load()
+		if b.tokens.CompareAndSwap(n, min(n+1000, b.capacity)) {
+			return
+		}
+	}
+}
+
 // answered puts back the refill of an attempt the server answered.
 func (b *RetryBudget) answered() {
-	if b.unlimited {
+	if b.capacity == 0 {
 		return
 	}
 	for {
@@ -88,7 +110,7 @@ func (b *RetryBudget) answered() {
 // Available returns the number of retries the budget can pay for now (+Inf
 // for NoRetryBudget).
 func (b *RetryBudget) Available() float64 {
-	if b.unlimited {
+	if b.capacity == 0 {
 		return math.Inf(1)
 	}
 	return float64(b.tokens.Load()) / 1000

@@ -10,22 +10,25 @@ import (
 // callState is what the layers of one logical call share through its context;
 // the outermost layer that needs it creates it.
 type callState struct {
-	operation   string // StartCall: the operation's name
-	eligible    bool   // Retry: repeating the request cannot charge twice
-	tracked     bool   // Retry: the request is not safe to repeat; its outcome is judged
-	processed   bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
-	probe       attemptProbe
-	timeout     time.Duration // WithCallTimeout: this call's bound instead of the policy's
-	deadline    time.Time     // Retry: when the call's bound ends
-	attempt     int           // Retry: 0 for the first attempt
-	span        trace.Span    // CallTracing: the call span
-	namedByOp   bool          // CallTracing: WithOperation or StartCall named the span
-	route       string        // Validator: the matched route template
-	judging     bool          // Retry: it ends the attempt spans once it has judged them
-	throttled   bool          // Retry: the retry budget refused a retry
-	attemptSpan trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
-	sensitive   []string      // WithSensitive: values the call's records must not hold
-	authKey     string        // Signer, Bearer: the key that authenticated the call
+	operation    string // StartCall: the operation's name
+	eligible     bool   // Retry: repeating the request cannot charge twice
+	tracked      bool   // Retry: the request is not safe to repeat; its outcome is judged
+	processed    bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
+	probe        attemptProbe
+	timeout      time.Duration // WithCallTimeout: this call's bound instead of the policy's
+	deadline     time.Time     // Retry: when the call's bound ends
+	attempt      int           // Retry: 0 for the first attempt
+	span         trace.Span    // CallTracing: the call span
+	namedByOp    bool          // CallTracing: WithOperation or StartCall named the span
+	route        string        // Validator: the matched route template
+	judging      bool          // Retry: it ends the attempt spans once it has judged them
+	throttled    bool          // Retry: the retry budget refused a retry
+	tokenPending bool          // Retry: a retry took a token and has not begun
+	attemptSpan  trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
+	sensitive    [4]string     // WithSensitive: values the call's records must not hold
+	nSensitive   int           // how many of sensitive are set
+	more         []string      // WithSensitive: the values beyond the first 4
+	authKey      string        // Signer, Bearer: the key that authenticated the call
 }
 
 type callStateKey struct{}
@@ -118,12 +121,15 @@ func Attempt(ctx context.Context) int {
 // like StartCall's, must not be shared between calls.
 func WithSensitive(ctx context.Context, values ...string) context.Context {
 	s, ctx := stateFrom(ctx)
-	if s.sensitive == nil {
-		// Kept as given (the Scrubber is built only if a record needs it); a
-		// later WithSensitive appends to a copy.
-		s.sensitive = values[:len(values):len(values)]
-	} else {
-		s.sensitive = append(s.sensitive, values...)
+	for _, v := range values {
+		// Kept as given, in the state itself (the Scrubber is built only if
+		// a record needs it): a call that succeeds allocates nothing for them.
+		if s.nSensitive < len(s.sensitive) {
+			s.sensitive[s.nSensitive] = v
+			s.nSensitive++
+		} else {
+			s.more = append(s.more, v)
+		}
 	}
 	return ctx
 }
@@ -138,7 +144,9 @@ func ScrubberFrom(ctx context.Context) Scrubber {
 	if !ok {
 		return Scrubber{}
 	}
-	return NewScrubber(append(s.sensitive[:len(s.sensitive):len(s.sensitive)], s.authKey)...)
+	values := make([]string, 0, s.nSensitive+len(s.more)+1)
+	values = append(append(append(values, s.sensitive[:s.nSensitive]...), s.more...), s.authKey)
+	return NewScrubber(values...)
 }
 
 // authenticatedWith records the key that authenticated the call of ctx, so

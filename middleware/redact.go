@@ -2,9 +2,12 @@ package middleware
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Redaction is decided here, once, for every span attribute, log field and
@@ -31,6 +34,7 @@ const Redacted = "REDACTED"
 type Scrubber struct {
 	numbers []string // digit-only values (a card number, a CVV): matched as whole digit runs
 	texts   []string // other values (keys), with their escaped forms: matched anywhere
+	public  []string // numbers the records show anyway (a status code): see WithPublic
 }
 
 // minSensitiveLen is the shortest value a Scrubber removes: a shorter one
@@ -43,7 +47,7 @@ func NewScrubber(values ...string) Scrubber { return Scrubber{}.With(values...) 
 
 // With returns a Scrubber that also removes values.
 func (s Scrubber) With(values ...string) Scrubber {
-	out := Scrubber{numbers: s.numbers, texts: s.texts}
+	out := Scrubber{numbers: s.numbers, texts: s.texts, public: s.public}
 	cloned := false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -64,12 +68,21 @@ func (s Scrubber) With(values ...string) Scrubber {
 	return out
 }
 
+// WithPublic returns a Scrubber that knows numbers the records show anyway,
+// such as the answer's status code: a short known number (a CVV) equal to one
+// is removed only where the text quotes it, since blanking a bare 400 next to
+// "status 400" would tell the CVV.
+func (s Scrubber) WithPublic(numbers ...string) Scrubber {
+	s.public = append(append([]string(nil), s.public...), numbers...)
+	return s
+}
+
 // escapedForms are v as it can appear in server text: itself, URL-escaped and
 // JSON-escaped.
 func escapedForms(v string) []string {
 	forms := []string{v}
 	j, _ := json.Marshal(v)
-	for _, f := range []string{url.QueryEscape(v), url.PathEscape(v), string(j[1 : len(j)-1])} {
+	for _, f := range []string{url.QueryEscape(v), url.PathEscape(v), string(j[1 : len(j)-1]), strings.ToLower(v), strings.ToUpper(v)} {
 		if f != v && !contains(forms, f) {
 			forms = append(forms, f)
 		}
@@ -98,11 +111,11 @@ func (s Scrubber) Text(t string) string {
 	for _, q := range quotingPhrases {
 		t = q.re.ReplaceAllString(t, q.repl)
 	}
-	return s.digitRuns(t)
+	return s.digitRuns(t, false)
 }
 
-// URL returns u as it may be recorded: see RedactURL; the path is scrubbed as
-// text too.
+// URL returns u as it may be recorded: see RedactURL; its path, query keys
+// and opaque part are scrubbed as text, and its host of the Scrubber's values.
 func (s Scrubber) URL(u *url.URL) string {
 	if u == nil {
 		return ""
@@ -111,7 +124,27 @@ func (s Scrubber) URL(u *url.URL) string {
 	if p := s.Text(c.Path); p != c.Path {
 		c.Path, c.RawPath = p, ""
 	}
+	c.Opaque = s.Text(c.Opaque)
+	c.Host = s.byValue(c.Host)
+	if c.RawQuery != "" {
+		q := url.Values{}
+		for k := range c.Query() {
+			q[s.Text(k)] = []string{Redacted}
+		}
+		c.RawQuery = q.Encode()
+	}
 	return RedactURL(&c)
+}
+
+// byValue removes the Scrubber's values from t, and nothing else.
+func (s Scrubber) byValue(t string) string {
+	for _, v := range s.texts {
+		t = strings.ReplaceAll(t, v, Redacted)
+	}
+	if len(s.numbers) == 0 {
+		return t
+	}
+	return s.digitRuns(t, true)
 }
 
 // Token returns t when it is a short identifier that holds none of the
@@ -120,6 +153,17 @@ func (s Scrubber) URL(u *url.URL) string {
 func (s Scrubber) Token(t string) string {
 	if !identifier.MatchString(t) || s.Text(t) != t {
 		return ""
+	}
+	for i := 0; i < len(t); {
+		if !isDigitOrMask(t[i]) {
+			i++
+			continue
+		}
+		end := runEnd(t, i)
+		if contains(s.numbers, onlyDigits(t[i:end])) {
+			return ""
+		}
+		i = end
 	}
 	return t
 }
@@ -178,21 +222,35 @@ var quotingPhrases = []struct {
 // quotes reports whether t has a phrase that quotes a value without digits.
 var quotes = regexp.MustCompile(`(?i)rejected value|but was|for input string`)
 
-// Digit runs: digits (or '*', a masked digit) joined by at most 3 separators
-// of " \t.-_/" between them: "4111.1111.1111.1111", "4111\t1111 ...".
+// Digit runs: digits (or '*', a masked digit) joined by at most 4 separators
+// between them: whitespace (Unicode spaces included) or ".-_/,|\\"; so
+// "4111.1111.1111.1111", "4111\t1111 ...", "4111 | 1111 | ..." are one run.
+// ':' is not one, so that times stay readable.
 const (
-	runSeparators = " \t.-_/"
-	maxSeparators = 3
+	maxSeparators = 4
 	// cardishDigits is the shortest run treated as a card number whatever it
 	// holds: every card number (12 to 19 digits, Luhn-valid or not, masked or
 	// not) is at least this long.
 	cardishDigits = 12
+	// shortNumber is the length under which a known number (a CVV) is removed
+	// only where it stands alone ("cvv 7391", "[7391]", not "order-7391" or a
+	// hexadecimal key's digits) or is quoted: blanking a number the records
+	// show elsewhere would tell the CVV.
+	shortNumber = 8
+	// pieceDigits is the shortest piece of a known card number removed on its
+	// own, for a number split by what is not a separator.
+	pieceDigits = 6
 )
 
+func isSeparator(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune(".-_/,|\\", r)
+}
+
 // digitRuns replaces each run of digits that could be card data: 12 or more
-// digits or masks, or exactly one of the Scrubber's numbers, or one holding a
-// number of 8 digits or more.
-func (s Scrubber) digitRuns(t string) string {
+// digits or masks (unless onlyKnown), one of the Scrubber's numbers (a short
+// one only where quoted), one holding a known card number, or a piece of 6 or
+// more digits of one.
+func (s Scrubber) digitRuns(t string, onlyKnown bool) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(t); {
@@ -201,7 +259,7 @@ func (s Scrubber) digitRuns(t string) string {
 			continue
 		}
 		start, end := i, runEnd(t, i)
-		if s.sensitiveRun(t[start:end]) {
+		if s.sensitiveRun(t, start, end, onlyKnown) {
 			if b.Len() == 0 {
 				b.Grow(len(t))
 			}
@@ -227,9 +285,14 @@ func runEnd(t string, i int) int {
 			end = j
 			continue
 		}
-		k := j
-		for k < len(t) && k-j < maxSeparators && strings.IndexByte(runSeparators, t[k]) >= 0 {
-			k++
+		k, n := j, 0
+		for k < len(t) && n < maxSeparators {
+			r, size := utf8.DecodeRuneInString(t[k:])
+			if !isSeparator(r) {
+				break
+			}
+			k += size
+			n++
 		}
 		if k == j || k >= len(t) || !isDigitOrMask(t[k]) {
 			break
@@ -239,14 +302,15 @@ func runEnd(t string, i int) int {
 	return end
 }
 
-func (s Scrubber) sensitiveRun(run string) bool {
+func (s Scrubber) sensitiveRun(t string, start, end int, onlyKnown bool) bool {
+	run := t[start:end]
 	n := 0
 	for i := 0; i < len(run); i++ {
 		if isDigitOrMask(run[i]) {
 			n++
 		}
 	}
-	if n >= cardishDigits {
+	if n >= cardishDigits && !onlyKnown {
 		return true
 	}
 	if len(s.numbers) == 0 {
@@ -254,11 +318,32 @@ func (s Scrubber) sensitiveRun(run string) bool {
 	}
 	digits := onlyDigits(run)
 	for _, v := range s.numbers {
-		if digits == v || len(v) >= 8 && strings.Contains(digits, v) {
+		switch {
+		case len(v) < shortNumber:
+			if digits == v && (quoted(t, start, end) || standalone(t, start, end) && !contains(s.public, v)) {
+				return true
+			}
+		case strings.Contains(digits, v), len(digits) >= pieceDigits && strings.Contains(v, digits):
 			return true
 		}
 	}
 	return false
+}
+
+// standalone reports whether t[start:end] is a word of its own: not part of
+// an identifier, a hyphenated or dotted name, or a hexadecimal string.
+func standalone(t string, start, end int) bool {
+	before, _ := utf8.DecodeLastRuneInString(t[:start])
+	after, _ := utf8.DecodeRuneInString(t[end:])
+	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.", r) }
+	return (start == 0 || !inWord(before)) && (end == len(t) || !inWord(after))
+}
+
+// quoted reports whether t[start:end] is quoted or bracketed.
+func quoted(t string, start, end int) bool {
+	before, _ := utf8.DecodeLastRuneInString(t[:start])
+	after, _ := utf8.DecodeRuneInString(t[end:])
+	return strings.ContainsRune("\"'[(<`", before) || strings.ContainsRune("\"')]>`", after)
 }
 
 func isDigitOrMask(c byte) bool { return c >= '0' && c <= '9' || c == '*' }
@@ -286,8 +371,10 @@ func isCardish(v string) bool {
 }
 
 // Error returns err with its text scrubbed, or err itself when the text holds
-// nothing to remove. errors.Is and errors.As see through to err; only a
-// caller that unwraps it and prints the cause itself can read the original.
+// nothing to remove. The scrubbed error does not unwrap, so that nothing
+// walking an error chain (an error reporter) reads the original text; but
+// errors.Is and errors.As still reach err's chain, so a caller who asks for a
+// cause by its type gets it, original text included.
 func (s Scrubber) Error(err error) error {
 	if err == nil {
 		return nil
@@ -305,5 +392,6 @@ type scrubbedError struct {
 	text string
 }
 
-func (e *scrubbedError) Error() string { return e.text }
-func (e *scrubbedError) Unwrap() error { return e.err }
+func (e *scrubbedError) Error() string        { return e.text }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *scrubbedError) As(target any) bool   { return errors.As(e.err, target) }

@@ -41,16 +41,25 @@ func TestRedactURL(t *testing.T) {
 func TestScrubberRemovesKnownValues(t *testing.T) {
 	s := middleware.NewScrubber("4000056655665556", "8642", "s3cr3t/key+1", "", "12")
 	for in, want := range map[string]string{
-		"number 4000 0566 5566 5556 and 8642":  "number REDACTED and REDACTED",
-		"code 8642, not 86420 nor 18642":       "code REDACTED, not 86420 nor 18642",
-		"key s3cr3t/key+1 or s3cr3t%2Fkey%2B1": "key REDACTED or REDACTED",
-		"amount 12 stays":                      "amount 12 stays",
-		"prefix 400005665566555612345 glued":   "prefix REDACTED glued",
-		"deposit 300000001 ok":                 "deposit 300000001 ok",
+		"number 4000 0566 5566 5556 and 8642":   "number REDACTED and REDACTED",
+		`code "8642", not 86420 nor [18642]`:    `code "REDACTED", not 86420 nor [18642]`,
+		"HTTP 8642 is a bare number":            "HTTP REDACTED is a bare number",
+		"invoice order-8642, key a8642f":        "invoice order-8642, key a8642f",
+		`split 400005\n6655665556 by an escape`: `split REDACTED\nREDACTED by an escape`,
+		"4000\u00a00566\u2009 5566\u00a05556":   "REDACTED",
+		"4000    0566\r\n5566 | 5556":           "REDACTED",
+		"at 2026-11-23 10:20:30":                "at 2026-11-23 10:20:30",
+		"key s3cr3t/key+1 or s3cr3t%2Fkey%2B1":  "key REDACTED or REDACTED",
+		"amount 12 stays":                       "amount 12 stays",
+		"prefix 400005665566555612345 glued":    "prefix REDACTED glued",
+		"deposit 300000001 ok":                  "deposit 300000001 ok",
 	} {
 		if got := s.Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if got := s.WithPublic("8642").Text(`status 8642, "8642"`); got != `status 8642, "REDACTED"` {
+		t.Errorf("a public number: %q", got)
 	}
 	u, _ := url.Parse("https://h.example/pay/8642/4000056655665556?cvv=8642#x")
 	if got := s.URL(u); got != "https://h.example/pay/REDACTED?cvv=REDACTED" {

@@ -149,7 +149,8 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
 	state.eligible = retryEligible(req)
 	state.tracked, state.processed, state.throttled = !safeToRepeat(req.Method), false, false
-	state.judging = true
+	state.judging, state.tokenPending = true, false
+	defer r.endCall(state)
 	state.deadline = time.Time{}
 	if timeout := cmp.Or(state.callTimeout(ctx), r.policy.CallTimeout); timeout > 0 {
 		state.deadline = time.Now().Add(timeout)
@@ -162,8 +163,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := r.client.Do(rreq)
-	state.endAttemptSpan()
-	state.judging = false
+	r.endCall(state)
 	if err != nil {
 		if resp != nil {
 			drainAndClose(resp.Body)
@@ -175,6 +175,18 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, unknownOutcome(req, state.attempt+1, resp, err)
 	}
 	return resp, err
+}
+
+// endCall ends what the call's attempts left open, even after a panic below:
+// the last attempt's span, and the token of a retry that was never sent (the
+// context ended during the wait) goes back to the budget.
+func (r *Retry) endCall(state *callState) {
+	state.endAttemptSpan()
+	state.judging = false
+	if state.tokenPending {
+		state.tokenPending = false
+		r.policy.Budget.refund()
+	}
 }
 
 // setBody makes sure the body can be rewound: a request with GetBody (the
@@ -224,6 +236,7 @@ func retryEligible(req *http.Request) bool {
 func countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 	if s, ok := req.Context().Value(callStateKey{}).(*callState); ok {
 		s.attempt = attempt
+		s.tokenPending = false
 		s.probe.start()
 	}
 }
@@ -238,8 +251,12 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	retry, err := r.judge(ctx, state, resp, err)
 	// go-retryablehttp asks after the last attempt too: only a retry that
 	// would be made draws on the budget.
-	if retry && state.attempt < r.policy.MaxAttempts-1 && !r.policy.Budget.take() {
-		retry, state.throttled = false, true
+	if retry && state.attempt < r.policy.MaxAttempts-1 {
+		if !r.policy.Budget.take(!state.tracked) {
+			retry, state.throttled = false, true
+		} else {
+			state.tokenPending = true
+		}
 	}
 	state.endAttemptSpan()
 	return retry, err
@@ -276,7 +293,7 @@ func (r *Retry) judge(ctx context.Context, state *callState, resp *http.Response
 		if !retryableError(err) {
 			return false, err
 		}
-		return (state.eligible || state.probe.neverSent(err, events)) && r.inTime(state, nil), nil
+		return (state.eligible || state.probe.neverSent(err, events)) && r.inTime(ctx, state, nil), nil
 	}
 	if !state.eligible || !retryableStatus[resp.StatusCode] {
 		return false, nil
@@ -284,14 +301,15 @@ func (r *Retry) judge(ctx context.Context, state *callState, resp *http.Response
 	if wait, ok := retryAfter(resp); ok && wait > r.policy.MaxRetryAfter {
 		return false, nil
 	}
-	return r.inTime(state, resp), nil
+	return r.inTime(ctx, state, resp), nil
 }
 
 // inTime reports whether the longest wait before the next attempt (resp's
 // Retry-After, or the backoff's ceiling) still ends before the call's
-// deadline.
-func (r *Retry) inTime(state *callState, resp *http.Response) bool {
-	if state.deadline.IsZero() {
+// deadline and the context's.
+func (r *Retry) inTime(ctx context.Context, state *callState, resp *http.Response) bool {
+	ctxDeadline, hasCtxDeadline := ctx.Deadline()
+	if state.deadline.IsZero() && !hasCtxDeadline {
 		return true
 	}
 	wait := r.ceiling(state.attempt)
@@ -300,7 +318,8 @@ func (r *Retry) inTime(state *callState, resp *http.Response) bool {
 			wait = after
 		}
 	}
-	return time.Now().Add(wait).Before(state.deadline)
+	next := time.Now().Add(wait)
+	return (state.deadline.IsZero() || next.Before(state.deadline)) && (!hasCtxDeadline || next.Before(ctxDeadline))
 }
 
 // ceiling is the longest backoff after the attempt-th attempt (0 for the
