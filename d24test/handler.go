@@ -3,7 +3,9 @@ package d24test
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,9 +60,13 @@ func jsonAnswer(status int, v any) answer {
 
 func (s *Server) handler(host hostKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		if err != nil || len(body) > maxBody {
-			writeAnswer(w, (&apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}).answer())
+		if !s.handlers.enter() {
+			panic(http.ErrAbortHandler) // shut down: the connection is being closed
+		}
+		defer s.handlers.leave()
+		body, refusal, ok := s.readBody(w, r)
+		if !ok {
+			refuse(w, r, refusal)
 			return
 		}
 		rec := s.store.record(host, r, body, s.now())
@@ -98,6 +104,38 @@ func (s *Server) handler(host hostKind) http.Handler {
 		}
 		writeAnswer(w, a)
 	})
+}
+
+// readBody reads a request's body, at most maxBody bytes, within the body read
+// timeout. ok is false when it could not, with the answer to give.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, refusal answer, ok bool) {
+	invalid := (&apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}).answer()
+	if r.ContentLength == 0 {
+		return nil, answer{}, true
+	}
+	if r.ContentLength > maxBody {
+		return nil, invalid, false
+	}
+	rc := http.NewResponseController(w)
+	if d := s.cfg.limits.bodyReadTimeout; d > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(d))
+	}
+	// Read as the body arrives rather than allocating Content-Length up front:
+	// a client that announces a megabyte and sends nothing holds nothing.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return nil, (&apiError{status: http.StatusRequestTimeout, Code: 502, Description: "Request body not received in time",
+			Type: "INVALID_REQUEST_BODY"}).answer(), false
+	case err != nil || len(body) > maxBody:
+		return nil, invalid, false
+	}
+	// The answer may take longer than the body did (FaultDelay): the deadline
+	// must not end the request's context while it waits. (Recent net/http
+	// clears it too once the body is read; this does not depend on that.)
+	_ = rc.SetReadDeadline(time.Time{})
+	return body, answer{}, true
 }
 
 // serve routes a request once faults let it through.
@@ -177,6 +215,16 @@ func methodNotAllowed() answer {
 
 func notFound() answer {
 	return (&apiError{status: 404, Code: 208, Description: "Resource not found", Type: "RESOURCE_NOT_FOUND"}).answer()
+}
+
+// refuse answers a request whose body was not read (when it has one) and
+// closes the connection after the answer, so that the server does not wait
+// for the rest of a body nobody will read.
+func refuse(w http.ResponseWriter, r *http.Request, a answer) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeAnswer(w, a)
 }
 
 func writeAnswer(w http.ResponseWriter, a answer) {
