@@ -69,7 +69,7 @@ func (s *Server) handler(host hostKind) http.Handler {
 			refuse(w, r, refusal)
 			return
 		}
-		rec := s.store.record(host, r, body, s.now())
+		rec := s.store.record(host, r, body, s.cfg.limits.logBodyBytes, s.now())
 		fault := s.faults.next()
 		rec.setFault(fault)
 

@@ -23,11 +23,12 @@ type Notification struct {
 	At        time.Time
 }
 
-// Notifications returns every notification delivery attempt so far.
+// Notifications returns the delivery attempts of notifications so far, oldest
+// first: the newest WithLogLimit of them.
 func (s *Server) Notifications() []Notification {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	return append([]Notification(nil), s.store.notified...)
+	return s.store.notified.all()
 }
 
 // CompleteDeposit marks a deposit COMPLETED and notifies the merchant.
@@ -91,7 +92,7 @@ func (s *Server) notify(field string, id int64, url string) {
 			n.Err = err.Error()
 		}
 		s.store.mu.Lock()
-		s.store.notified = append(s.store.notified, n)
+		s.store.notified.add(n)
 		s.store.mu.Unlock()
 		if n.Status >= 200 && n.Status < 300 || attempt >= len(notifySchedule) {
 			return

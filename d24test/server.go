@@ -69,13 +69,15 @@ type config struct {
 	limits            limits
 }
 
-// limits bound what clients can make the sandbox hold. Each has an option in
-// the file of its concern.
+// limits bound what clients can make the sandbox hold: connection time, log
+// entries. Each has an option in the file of its concern.
 type limits struct {
 	readHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout
 	bodyReadTimeout   time.Duration // for a body, once its headers are in
 	idleTimeout       time.Duration // http.Server.IdleTimeout
 	shutdownTimeout   time.Duration // Close's grace before closing connections
+	logEntries        int           // requests and notifications kept, newest
+	logBodyBytes      int           // bytes of a recorded body kept
 }
 
 // Defaults of the limits, each changed by the option of the same name.
@@ -88,12 +90,18 @@ const (
 	DefaultIdleTimeout = 60 * time.Second
 	// DefaultShutdownTimeout is how long Close lets requests in progress finish.
 	DefaultShutdownTimeout = 5 * time.Second
+	// DefaultLogLimit is how many requests, and how many notification
+	// deliveries, the sandbox keeps: the newest.
+	DefaultLogLimit = 1000
+	// DefaultLogBodyLimit is how many bytes of a recorded body are kept.
+	DefaultLogBodyLimit = 8 << 10
 )
 
 func defaultLimits() limits {
 	return limits{
 		readHeaderTimeout: DefaultReadHeaderTimeout, bodyReadTimeout: DefaultBodyReadTimeout,
 		idleTimeout: DefaultIdleTimeout, shutdownTimeout: DefaultShutdownTimeout,
+		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
 	}
 }
 
@@ -167,7 +175,8 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg, store: newStore(), check: check}
+	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg,
+		store: newStore(cfg.limits.logEntries), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost), cfg.limits); err != nil {
