@@ -107,7 +107,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		wg.Wait()
 		s.handlers.closeAndWait()
-		s.wg.Wait()
+		s.notifier.wait()
 		s.stopErr = cmp.Or(errs...)
 	})
 	return s.stopErr

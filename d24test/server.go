@@ -44,9 +44,9 @@ type Server struct {
 	card     *host
 	store    *store
 	faults   *faults
+	notifier *notifier
 	ctx      context.Context
 	cancel   context.CancelFunc
-	wg       sync.WaitGroup
 	check    *validator
 	handlers handlerGate
 	stopOnce sync.Once
@@ -70,7 +70,7 @@ type config struct {
 }
 
 // limits bound what clients can make the sandbox hold: connection time, log
-// entries. Each has an option in the file of its concern.
+// entries, notification work. Each has an option in the file of its concern.
 type limits struct {
 	readHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout
 	bodyReadTimeout   time.Duration // for a body, once its headers are in
@@ -78,6 +78,8 @@ type limits struct {
 	shutdownTimeout   time.Duration // Close's grace before closing connections
 	logEntries        int           // requests and notifications kept, newest
 	logBodyBytes      int           // bytes of a recorded body kept
+	notifyWorkers     int           // notifications delivered at once
+	notifyQueue       int           // notifications outstanding at once
 }
 
 // Defaults of the limits, each changed by the option of the same name.
@@ -95,6 +97,11 @@ const (
 	DefaultLogLimit = 1000
 	// DefaultLogBodyLimit is how many bytes of a recorded body are kept.
 	DefaultLogBodyLimit = 8 << 10
+	// DefaultNotificationWorkers is how many notifications are sent at once.
+	DefaultNotificationWorkers = 8
+	// DefaultNotificationQueueLimit is how many notifications may be waiting
+	// for delivery or a retry at once.
+	DefaultNotificationQueueLimit = 10000
 )
 
 func defaultLimits() limits {
@@ -102,6 +109,7 @@ func defaultLimits() limits {
 		readHeaderTimeout: DefaultReadHeaderTimeout, bodyReadTimeout: DefaultBodyReadTimeout,
 		idleTimeout: DefaultIdleTimeout, shutdownTimeout: DefaultShutdownTimeout,
 		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
+		notifyWorkers: DefaultNotificationWorkers, notifyQueue: DefaultNotificationQueueLimit,
 	}
 }
 
@@ -179,14 +187,17 @@ func Start(opts ...Option) (*Server, error) {
 		store: newStore(cfg.limits.logEntries), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.notifier = newNotifier(s.ctx, cfg.limits.notifyWorkers, cfg.limits.notifyQueue, cfg.notifyUnit, s.deliver)
 	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost), cfg.limits); err != nil {
 		s.cancel()
+		s.notifier.wait()
 		return nil, err
 	}
 	if s.card, err = listen(cfg.cardAddr, s.handler(cardHost), cfg.limits); err != nil {
 		s.cancel()
 		s.api.srv.Close()
 		s.api.wait()
+		s.notifier.wait()
 		return nil, err
 	}
 	s.APIURL, s.CardAPIURL = s.api.url, s.card.url
