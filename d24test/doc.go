@@ -20,4 +20,16 @@
 //	defer srv.Close()
 //	// point the client at srv.APIURL and srv.CardAPIURL, log in with
 //	// srv.Login and srv.SecretKey.
+//
+// # 3DS
+//
+// A PENDING_AUTHENTICATION card deposit's authentication_url, /v3/3ds/{id} on
+// the card API host, stands in for the payer's 3DS page. GET describes it and
+// changes nothing, with no credentials. POST, signed like any card API request
+// with the sandbox's credentials, passes the authentication: the deposit
+// becomes COMPLETED and the merchant is notified. A deposit that is not
+// waiting for authentication (DECLINED, COMPLETED, not a 3DS card deposit)
+// stays as it is and the POST is answered 409 DEPOSIT_NOT_PENDING_AUTHENTICATION
+// (the sandbox's own code: the endpoint is not D24's). Other methods are
+// answered 405 with Allow.
 package d24test

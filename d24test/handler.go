@@ -161,7 +161,15 @@ func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
 			return methodNotAllowed()
 		}
 	case strings.HasPrefix(path, "/v3/3ds/") && host == cardHost:
-		return s.authenticate3DS(strings.TrimPrefix(path, "/v3/3ds/"))
+		switch r.Method {
+		case http.MethodGet:
+			return s.threeDSPage(strings.TrimPrefix(path, "/v3/3ds/")) // changes nothing, so needs no credentials
+		case http.MethodPost:
+		default:
+			a := methodNotAllowed()
+			a.headers = map[string]string{"Allow": "GET, POST"}
+			return a
+		}
 	default:
 		return notFound()
 	}
@@ -169,6 +177,8 @@ func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
 		return e.answer()
 	}
 	switch {
+	case strings.HasPrefix(path, "/v3/3ds/"):
+		return s.completeThreeDS(strings.TrimPrefix(path, "/v3/3ds/"))
 	case strings.HasPrefix(path, "/v3/refunds/"):
 		return s.refundStatus(strings.TrimPrefix(path, "/v3/refunds/"), r.URL.Query().Get("voucher") == "true")
 	case r.Method == http.MethodGet:
