@@ -12,7 +12,8 @@ import (
 
 // WithLogLimit sets how many requests Requests keeps, and how many delivery
 // attempts Notifications keeps (DefaultLogLimit each): the newest. 0 keeps
-// none.
+// none. Only authenticated requests are recorded, so a stranger can neither
+// fill the log nor push a test's requests out of it.
 func WithLogLimit(n int) Option {
 	return func(c *config) { c.limits.logEntries = max(0, n) }
 }
@@ -23,8 +24,8 @@ func WithLogBodyLimit(n int) Option {
 	return func(c *config) { c.limits.logBodyBytes = max(0, n) }
 }
 
-// Requests returns the requests received so far, oldest first: the newest
-// WithLogLimit of them.
+// Requests returns the authenticated requests received so far, oldest first:
+// the newest WithLogLimit of them.
 func (s *Server) Requests() []RecordedRequest {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()

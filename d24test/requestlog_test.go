@@ -2,6 +2,7 @@ package d24test_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -29,6 +30,43 @@ func TestRequestLogKeepsTheNewest(t *testing.T) {
 	do(t, none, "GET", none.APIURL+"/v3/deposits/1", "", nil)
 	if n := len(none.Requests()); n != 0 {
 		t.Errorf("WithLogLimit(0) kept %d requests", n)
+	}
+}
+
+// Only authenticated requests are recorded: refused ones leave no trace, and
+// do not use up an injected fault.
+func TestRequestLogHoldsOnlyAuthenticatedRequests(t *testing.T) {
+	srv := d24test.NewServer()
+	defer srv.Close()
+	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultServerError})
+	refused := []struct {
+		name        string
+		method, url string
+		edit        func(http.Header)
+		status      int
+		body        string
+		allow       string
+	}{
+		{"no credentials", "POST", srv.APIURL + "/v3/deposits", func(h http.Header) { h.Del("Authorization") }, 400, depositBody, ""},
+		{"wrong signature", "POST", srv.APIURL + "/v3/deposits", func(h http.Header) { h.Set("Authorization", "D24 00") }, 400, depositBody, ""},
+		{"unknown path", "POST", srv.APIURL + "/v3/anything", nil, 404, depositBody, ""},
+		{"wrong method", "DELETE", srv.APIURL + "/v3/deposits", nil, 405, "", "POST"},
+		{"lookup without its key", "GET", srv.APIURL + "/v3/banks?country=BR", nil, 401, "", ""},
+	}
+	for _, c := range refused {
+		r := do(t, srv, c.method, c.url, c.body, c.edit)
+		if r.status != c.status || r.header.Get("Allow") != c.allow {
+			t.Errorf("%s: %d Allow %q %s", c.name, r.status, r.header.Get("Allow"), r.raw)
+		}
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("refused requests were recorded: %+v", reqs)
+	}
+	if r := do(t, srv, "GET", srv.APIURL+"/v3/deposits/1", "", nil); r.status != 503 {
+		t.Errorf("the first authenticated request should take the injected fault: %d %s", r.status, r.raw)
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 || reqs[0].Fault != "server_error" || reqs[0].Status != 503 {
+		t.Errorf("recorded %+v", reqs)
 	}
 }
 

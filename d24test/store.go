@@ -33,8 +33,8 @@ type Deposit struct {
 	refunded        bool
 }
 
-// RecordedRequest is a request the sandbox received, without its signature and
-// with card data masked.
+// RecordedRequest is an authenticated request the sandbox received, without its
+// signature and with card data masked.
 type RecordedRequest struct {
 	Host           string // "api" or "card"
 	Method, Path   string
