@@ -1,6 +1,7 @@
 package d24test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -106,13 +107,17 @@ func cut(s string, limit int) string {
 	return s[:end] + "…(" + strconv.Itoa(len(s)-end) + " more bytes)"
 }
 
-// redactBody masks card data in a JSON body for the request log.
+// redactBody masks card data in a JSON body for the request log: a card
+// number keeps its first six and last four digits, whether sent as a string or
+// as a number, and a CVV (or a card number of any other type) is replaced.
 func redactBody(body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
 	var v any
-	if json.Unmarshal(body, &v) != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil || dec.More() {
 		return "(not JSON)"
 	}
 	redactValue(v)
@@ -126,8 +131,14 @@ func redactValue(v any) {
 		for k, inner := range t {
 			switch k {
 			case "card_number", "number":
-				if s, ok := inner.(string); ok {
-					t[k] = types.MaskPAN(s)
+				switch n := inner.(type) {
+				case string:
+					t[k] = types.MaskPAN(n)
+				case json.Number:
+					t[k] = types.MaskPAN(n.String())
+				case nil:
+				default:
+					t[k] = "***"
 				}
 			case "cvv":
 				t[k] = "***"

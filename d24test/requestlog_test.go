@@ -92,3 +92,23 @@ func TestRequestLogBodyIsRedactedAndCut(t *testing.T) {
 		t.Errorf("body not redacted before the cut: %q", got)
 	}
 }
+
+// A card number sent as a JSON number, or as anything else, is redacted too.
+func TestRequestLogRedactsCardNumbersOfAnyType(t *testing.T) {
+	srv := d24test.NewServer()
+	defer srv.Close()
+	for _, number := range []string{`4111111111111111`, `{"pan":"4111111111111111"}`, `["4111111111111111"]`} {
+		body := strings.Replace(cardBody("4111111111111111", "10", "30"), `"4111111111111111"`, number, 1)
+		body = strings.Replace(body, `"cvv":"123"`, `"cvv":123`, 1)
+		do(t, srv, "POST", srv.CardAPIURL+"/v3/deposits", body, nil)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests recorded", len(reqs))
+	}
+	for _, r := range reqs {
+		if strings.Contains(r.Body, "4111111111111111") || strings.Contains(r.Body, "123") {
+			t.Errorf("card data in the log: %s", r.Body)
+		}
+	}
+}
