@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// authenticate checks a signed request as D24 does, in D24's order: a missing
-// header (101), the login (100), X-Date (103), the signature over the exact
-// body bytes (102), then a blank optional header (105).
-func (s *Server) authenticate(r *http.Request, body []byte) *apiError {
+// checkHeaders is the first half of D24's check of a signed request, what the
+// headers alone tell, in D24's order: a missing header (101), the login (100),
+// then X-Date (103). It runs before the body is read.
+func (s *Server) checkHeaders(r *http.Request) *apiError {
 	for _, h := range []string{"X-Date", "X-Login", "Authorization"} {
 		if strings.TrimSpace(r.Header.Get(h)) == "" {
 			return &apiError{status: 400, Code: 101, Description: "Missing required header: " + h, Type: "MISSING_REQUIRED_HEADER"}
@@ -30,6 +30,13 @@ func (s *Server) authenticate(r *http.Request, body []byte) *apiError {
 	if d := s.now().Sub(date); d > s.cfg.skew || d < -s.cfg.skew {
 		return &apiError{status: 400, Code: 103, Description: "Invalid date range", Type: "INVALID_DATE_RANGE"}
 	}
+	return nil
+}
+
+// checkSignature is the second half, once the body is read: the signature
+// over the exact body bytes (102), then a blank optional header (105).
+func (s *Server) checkSignature(r *http.Request, body []byte) *apiError {
+	xDate, login := r.Header.Get("X-Date"), r.Header.Get("X-Login")
 	mac := hmac.New(sha256.New, []byte(s.cfg.secret))
 	mac.Write([]byte(xDate))
 	mac.Write([]byte(login))

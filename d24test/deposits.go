@@ -106,19 +106,6 @@ func spacedMask(number string) string {
 	return b.String()
 }
 
-// authenticate3DS stands in for the page a PENDING_AUTHENTICATION payer is sent
-// to: visiting it completes the deposit and notifies the merchant.
-func (s *Server) authenticate3DS(idText string) answer {
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil {
-		return notFound()
-	}
-	if err := s.SetDepositStatus(id, "COMPLETED"); err != nil {
-		return notFound()
-	}
-	return answer{status: http.StatusOK, body: []byte(`{"authenticated":true}`)}
-}
-
 // createDeposit answers a deposit: ONE_SHOT with payment metadata when the
 // payment method and the payer's names were sent, HOSTED otherwise.
 func (s *Server) createDeposit(body []byte) answer {

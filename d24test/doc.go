@@ -20,4 +20,41 @@
 //	defer srv.Close()
 //	// point the client at srv.APIURL and srv.CardAPIURL, log in with
 //	// srv.Login and srv.SecretKey.
+//
+// # 3DS
+//
+// A PENDING_AUTHENTICATION card deposit's authentication_url, /v3/3ds/{id} on
+// the card API host, stands in for the payer's 3DS page. GET describes it and
+// changes nothing, with no credentials. POST, signed like any card API request
+// with the sandbox's credentials, passes the authentication: the deposit
+// becomes COMPLETED and the merchant is notified. A deposit that is not
+// waiting for authentication (DECLINED, COMPLETED, not a 3DS card deposit)
+// stays as it is and the POST is answered 409 DEPOSIT_NOT_PENDING_AUTHENTICATION
+// (the sandbox's own code: the endpoint is not D24's). Other methods are
+// answered 405 with Allow.
+//
+// # Limits
+//
+// The sandbox may be reached by other processes (cmd/d24sandbox serves it to
+// curl and other languages), so it bounds what a client can make it hold:
+//
+//   - Connections: headers must arrive within WithReadHeaderTimeout and a body
+//     within WithBodyReadTimeout (408 otherwise); a keep-alive connection idle
+//     for WithIdleTimeout is closed. Headers are limited to 64 KiB, bodies to
+//     1 MiB.
+//   - Bodies and the request log: the headers of a signed request are checked
+//     (101, 100, 103) before its body is read, so a stranger's body is never
+//     read. Only authenticated requests are recorded: an unknown path, a wrong
+//     method or a failed check leaves no trace in Requests and takes no
+//     injected fault. Requests and Notifications keep the newest WithLogLimit
+//     entries; a recorded body is redacted, then cut to WithLogBodyLimit bytes.
+//   - Notifications: at most WithNotificationWorkers are sent at once and
+//     WithNotificationQueueLimit wait for delivery or a retry; a retry waits in
+//     a queue, not in a goroutine. A status change beyond the queue is logged
+//     as an attempt that failed with "queue full".
+//   - Stopping: Close (or Shutdown with a context of its own) stops
+//     notifications and injected delays, lets the requests in progress finish
+//     for WithShutdownTimeout, then closes the connections left, a client
+//     stalled in the middle of a body included. When it returns no goroutine
+//     of the sandbox is left.
 package d24test

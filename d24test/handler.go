@@ -3,8 +3,11 @@ package d24test
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,87 +61,143 @@ func jsonAnswer(status int, v any) answer {
 
 func (s *Server) handler(host hostKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		if err != nil || len(body) > maxBody {
-			writeAnswer(w, (&apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}).answer())
-			return
+		if !s.handlers.enter() {
+			panic(http.ErrAbortHandler) // shut down: the connection is being closed
 		}
-		rec := s.store.record(host, r, body, s.now())
-		fault := s.faults.next()
-		rec.setFault(fault)
-
-		switch fault.Kind {
-		case FaultServerError:
-			rec.setStatus(http.StatusServiceUnavailable)
-			writeAnswer(w, (&apiError{status: 503, Code: 700, Description: "Service temporarily unavailable", Type: "INTERNAL_ERROR"}).answer())
+		defer s.handlers.leave()
+		path := strings.TrimSuffix(r.URL.Path, "/")
+		rt := routeOf(host, path)
+		switch {
+		case rt.op == opNone:
+			refuse(w, r, notFound())
 			return
-		case FaultTooManyRequests:
-			rec.setStatus(http.StatusTooManyRequests)
-			a := (&apiError{status: 429, Code: 700, Description: "Too many requests", Type: "TOO_MANY_REQUESTS"}).answer()
-			a.headers = map[string]string{"Retry-After": strconv.Itoa(max(1, int(fault.RetryAfter/time.Second)))}
-			writeAnswer(w, a)
+		case !slices.Contains(rt.methods, r.Method):
+			a := methodNotAllowed()
+			a.headers = map[string]string{"Allow": strings.Join(rt.methods, ", ")}
+			refuse(w, r, a)
 			return
-		}
-
-		a := s.serve(host, r, body)
-		rec.setStatus(a.status)
-
-		switch fault.Kind {
-		case FaultDropAfterProcessing:
-			dropConnection(w)
-			return
-		case FaultDelay:
-			select {
-			case <-time.After(fault.Delay):
-			case <-r.Context().Done():
-				return
-			case <-s.ctx.Done():
+		case rt.op == opLookup:
+			if r.Header.Get("Authorization") != "Bearer "+s.cfg.readOnlyKey {
+				// The read-only examples show only code and description.
+				refuse(w, r, jsonAnswer(http.StatusUnauthorized, map[string]any{"code": 100, "description": "Invalid credentials"}))
 				return
 			}
+			s.respond(w, r, host, nil, true, func() answer { return s.readOnly(r, path) })
+			return
+		case rt.op == opThreeDS && r.Method == http.MethodGet:
+			refuse(w, r, s.threeDSPage(rt.id)) // changes nothing, so needs no credentials
+			return
 		}
-		writeAnswer(w, a)
+		// Everything else is signed. The headers are checked before the body is
+		// read, so a stranger's body is never read.
+		if e := s.checkHeaders(r); e != nil {
+			refuse(w, r, e.answer())
+			return
+		}
+		body, a, ok := s.readBody(w, r)
+		if !ok {
+			refuse(w, r, a)
+			return
+		}
+		if e := s.checkSignature(r, body); e != nil {
+			writeAnswer(w, e.answer())
+			return
+		}
+		// Test-only endpoints take no injected fault: a test completing a 3DS
+		// authentication must not use up a fault meant for the client.
+		s.respond(w, r, host, body, rt.op != opThreeDS, func() answer { return s.serve(host, rt, r, body) })
 	})
 }
 
-// serve routes a request once faults let it through.
-func (s *Server) serve(host hostKind, r *http.Request, body []byte) answer {
+// readBody reads the body of a client whose headers passed, at most maxBody
+// bytes, within the body read timeout. ok is false when it could not, with the
+// answer to give.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, refusal answer, ok bool) {
+	invalid := (&apiError{status: 400, Code: 502, Description: "Invalid request body", Type: "INVALID_REQUEST_BODY"}).answer()
+	if r.ContentLength == 0 {
+		return nil, answer{}, true
+	}
+	if r.ContentLength > maxBody {
+		return nil, invalid, false
+	}
+	rc := http.NewResponseController(w)
+	if d := s.cfg.limits.bodyReadTimeout; d > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(d))
+	}
+	// Read as the body arrives rather than allocating Content-Length up front:
+	// a client that announces a megabyte and sends nothing holds nothing.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return nil, (&apiError{status: http.StatusRequestTimeout, Code: 502, Description: "Request body not received in time",
+			Type: "INVALID_REQUEST_BODY"}).answer(), false
+	case err != nil || len(body) > maxBody:
+		return nil, invalid, false
+	}
+	// The answer may take longer than the body did (FaultDelay): the deadline
+	// must not end the request's context while it waits. (Recent net/http
+	// clears it too once the body is read; this does not depend on that.)
+	_ = rc.SetReadDeadline(time.Time{})
+	return body, answer{}, true
+}
+
+// respond records an authenticated request, applies an injected fault if
+// faultable, and answers what serve decides.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, host hostKind, body []byte, faultable bool, serve func() answer) {
+	rec := s.store.record(host, r, body, s.cfg.limits.logBodyBytes, s.now())
+	var fault Fault
+	if faultable {
+		fault = s.faults.next()
+	}
+	rec.setFault(fault)
+
+	switch fault.Kind {
+	case FaultServerError:
+		rec.setStatus(http.StatusServiceUnavailable)
+		writeAnswer(w, (&apiError{status: 503, Code: 700, Description: "Service temporarily unavailable", Type: "INTERNAL_ERROR"}).answer())
+		return
+	case FaultTooManyRequests:
+		rec.setStatus(http.StatusTooManyRequests)
+		a := (&apiError{status: 429, Code: 700, Description: "Too many requests", Type: "TOO_MANY_REQUESTS"}).answer()
+		a.headers = map[string]string{"Retry-After": strconv.Itoa(max(1, int(fault.RetryAfter/time.Second)))}
+		writeAnswer(w, a)
+		return
+	}
+
+	a := serve()
+	rec.setStatus(a.status)
+
+	switch fault.Kind {
+	case FaultDropAfterProcessing:
+		dropConnection(w)
+		return
+	case FaultDelay:
+		select {
+		case <-time.After(fault.Delay):
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
+	writeAnswer(w, a)
+}
+
+// serve answers an authenticated, signed request once faults let it through.
+func (s *Server) serve(host hostKind, rt route, r *http.Request, body []byte) answer {
+	switch rt.op {
+	case opRefundStatus:
+		return s.refundStatus(rt.id, r.URL.Query().Get("voucher") == "true")
+	case opDepositStatus:
+		return s.depositStatus(rt.id)
+	case opThreeDS:
+		return s.completeThreeDS(rt.id)
+	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
-	switch {
-	case isReadOnlyPath(path) && host == apiHost:
-		return s.readOnly(r, path)
-	case path == "/v3/refunds" && host == apiHost:
-		if r.Method != http.MethodPost {
-			return methodNotAllowed()
-		}
-	case strings.HasPrefix(path, "/v3/refunds/") && host == apiHost:
-		if r.Method != http.MethodGet {
-			return methodNotAllowed()
-		}
-	case path == "/v3/deposits":
-		if r.Method != http.MethodPost {
-			return methodNotAllowed()
-		}
-	case strings.HasPrefix(path, "/v3/deposits/") && host == apiHost:
-		if r.Method != http.MethodGet {
-			return methodNotAllowed()
-		}
-	case strings.HasPrefix(path, "/v3/3ds/") && host == cardHost:
-		return s.authenticate3DS(strings.TrimPrefix(path, "/v3/3ds/"))
-	default:
-		return notFound()
-	}
-	if e := s.authenticate(r, body); e != nil {
-		return e.answer()
-	}
-	switch {
-	case strings.HasPrefix(path, "/v3/refunds/"):
-		return s.refundStatus(strings.TrimPrefix(path, "/v3/refunds/"), r.URL.Query().Get("voucher") == "true")
-	case r.Method == http.MethodGet:
-		return s.depositStatus(strings.TrimPrefix(path, "/v3/deposits/"))
-	}
 	return s.idempotent(host, path, r.Header.Get("X-Idempotency-Key"), body, func() answer {
 		switch {
-		case path == "/v3/refunds":
+		case rt.op == opCreateRefund:
 			return s.createRefund(body)
 		case host == cardHost:
 			return s.createCardDeposit(body)
@@ -177,6 +236,16 @@ func methodNotAllowed() answer {
 
 func notFound() answer {
 	return (&apiError{status: 404, Code: 208, Description: "Resource not found", Type: "RESOURCE_NOT_FOUND"}).answer()
+}
+
+// refuse answers a request whose body was not read (when it has one) and
+// closes the connection after the answer, so that the server does not wait
+// for the rest of a body nobody will read.
+func refuse(w http.ResponseWriter, r *http.Request, a answer) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeAnswer(w, a)
 }
 
 func writeAnswer(w http.ResponseWriter, a answer) {

@@ -2,6 +2,7 @@ package d24test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -23,11 +24,12 @@ type Notification struct {
 	At        time.Time
 }
 
-// Notifications returns every notification delivery attempt so far.
+// Notifications returns the delivery attempts of notifications so far, oldest
+// first: the newest WithLogLimit of them.
 func (s *Server) Notifications() []Notification {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	return append([]Notification(nil), s.store.notified...)
+	return s.store.notified.all()
 }
 
 // CompleteDeposit marks a deposit COMPLETED and notifies the merchant.
@@ -65,41 +67,43 @@ func (s *Server) setStatus(field string, id int64, change func() (url string, ok
 	if !ok {
 		return fmt.Errorf("d24test: no %s %d", field, id)
 	}
-	if url != "" {
-		s.wg.Add(1)
-		go s.notify(field, id, url)
-	}
+	s.notify(field, id, url)
 	return nil
 }
 
-// notify POSTs {"<field>": id} to url, retrying on D24's schedule.
+// notify queues {"<field>": id} for url, if there is one. A notification the
+// queue has no room for is logged as an attempt that failed.
 func (s *Server) notify(field string, id int64, url string) {
-	defer s.wg.Done()
-	body := []byte(fmt.Sprintf(`{%q: %d}`, field, id))
-	for attempt := 0; ; attempt++ {
-		n := Notification{Field: field, DepositID: id, URL: url, Attempt: attempt, At: s.now()}
-		req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
-			var resp *http.Response
-			if resp, err = s.cfg.notifyClient.Do(req); err == nil {
-				n.Status = resp.StatusCode
-				resp.Body.Close()
-			}
-		}
-		if err != nil {
-			n.Err = err.Error()
-		}
-		s.store.mu.Lock()
-		s.store.notified = append(s.store.notified, n)
-		s.store.mu.Unlock()
-		if n.Status >= 200 && n.Status < 300 || attempt >= len(notifySchedule) {
-			return
-		}
-		select {
-		case <-time.After(time.Duration(notifySchedule[attempt]) * s.cfg.notifyUnit):
-		case <-s.ctx.Done():
-			return
+	if url == "" || s.notifier.enqueue(field, id, url) {
+		return
+	}
+	s.logNotification(Notification{Field: field, DepositID: id, URL: url, At: s.now(),
+		Err: "d24test: notification queue full, not sent"})
+}
+
+// deliver POSTs one notification and logs the attempt. It reports whether the
+// notification is done with: the merchant answered 2xx.
+func (s *Server) deliver(ctx context.Context, d delivery) bool {
+	body := []byte(fmt.Sprintf(`{%q: %d}`, d.field, d.id))
+	n := Notification{Field: d.field, DepositID: d.id, URL: d.url, Attempt: d.attempt, At: s.now()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		var resp *http.Response
+		if resp, err = s.cfg.notifyClient.Do(req); err == nil {
+			n.Status = resp.StatusCode
+			resp.Body.Close()
 		}
 	}
+	if err != nil {
+		n.Err = err.Error()
+	}
+	s.logNotification(n)
+	return n.Status >= 200 && n.Status < 300
+}
+
+func (s *Server) logNotification(n Notification) {
+	s.store.mu.Lock()
+	s.store.notified.add(n)
+	s.store.mu.Unlock()
 }

@@ -2,9 +2,7 @@ package d24test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 )
@@ -41,15 +39,18 @@ type Server struct {
 	SecretKey   string
 	ReadOnlyKey string
 
-	cfg    config
-	api    *httptest.Server
-	card   *httptest.Server
-	store  *store
-	faults *faults
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	check  *validator
+	cfg      config
+	api      *host
+	card     *host
+	store    *store
+	faults   *faults
+	notifier *notifier
+	ctx      context.Context
+	cancel   context.CancelFunc
+	check    *validator
+	handlers handlerGate
+	stopOnce sync.Once
+	stopErr  error
 }
 
 type config struct {
@@ -65,6 +66,51 @@ type config struct {
 	apiAddr, cardAddr string
 	faultRates        FaultRates
 	seed              uint64
+	limits            limits
+}
+
+// limits bound what clients can make the sandbox hold: connection time, log
+// entries, notification work. Each has an option in the file of its concern.
+type limits struct {
+	readHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout
+	bodyReadTimeout   time.Duration // for a body, once its headers are in
+	idleTimeout       time.Duration // http.Server.IdleTimeout
+	shutdownTimeout   time.Duration // Close's grace before closing connections
+	logEntries        int           // requests and notifications kept, newest
+	logBodyBytes      int           // bytes of a recorded body kept
+	notifyWorkers     int           // notifications delivered at once
+	notifyQueue       int           // notifications outstanding at once
+}
+
+// Defaults of the limits, each changed by the option of the same name.
+const (
+	// DefaultReadHeaderTimeout bounds how long a request's headers may take.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultBodyReadTimeout bounds how long a request's body may take.
+	DefaultBodyReadTimeout = 30 * time.Second
+	// DefaultIdleTimeout is how long an idle keep-alive connection stays open.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultShutdownTimeout is how long Close lets requests in progress finish.
+	DefaultShutdownTimeout = 5 * time.Second
+	// DefaultLogLimit is how many requests, and how many notification
+	// deliveries, the sandbox keeps: the newest.
+	DefaultLogLimit = 1000
+	// DefaultLogBodyLimit is how many bytes of a recorded body are kept.
+	DefaultLogBodyLimit = 8 << 10
+	// DefaultNotificationWorkers is how many notifications are sent at once.
+	DefaultNotificationWorkers = 8
+	// DefaultNotificationQueueLimit is how many notifications may be waiting
+	// for delivery or a retry at once.
+	DefaultNotificationQueueLimit = 10000
+)
+
+func defaultLimits() limits {
+	return limits{
+		readHeaderTimeout: DefaultReadHeaderTimeout, bodyReadTimeout: DefaultBodyReadTimeout,
+		idleTimeout: DefaultIdleTimeout, shutdownTimeout: DefaultShutdownTimeout,
+		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
+		notifyWorkers: DefaultNotificationWorkers, notifyQueue: DefaultNotificationQueueLimit,
+	}
 }
 
 // Option configures NewServer.
@@ -128,7 +174,7 @@ func Start(opts ...Option) (*Server, error) {
 	cfg := config{
 		login: DefaultLogin, secret: DefaultSecretKey, readOnlyKey: DefaultReadOnlyKey, now: time.Now, skew: 5 * time.Minute,
 		threeDSCards: map[string]bool{DefaultThreeDSCard: true}, notifyUnit: time.Millisecond,
-		notifyClient: &http.Client{Timeout: 10 * time.Second}, seed: 1,
+		notifyClient: &http.Client{Timeout: 10 * time.Second}, seed: 1, limits: defaultLimits(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -137,40 +183,25 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg, store: newStore(), check: check}
+	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg,
+		store: newStore(cfg.limits.logEntries), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost)); err != nil {
+	s.notifier = newNotifier(s.ctx, cfg.limits.notifyWorkers, cfg.limits.notifyQueue, cfg.notifyUnit, s.deliver)
+	if s.api, err = listen(cfg.apiAddr, s.handler(apiHost), cfg.limits); err != nil {
+		s.cancel()
+		s.notifier.wait()
 		return nil, err
 	}
-	if s.card, err = listen(cfg.cardAddr, s.handler(cardHost)); err != nil {
-		s.api.Close()
+	if s.card, err = listen(cfg.cardAddr, s.handler(cardHost), cfg.limits); err != nil {
+		s.cancel()
+		s.api.srv.Close()
+		s.api.wait()
+		s.notifier.wait()
 		return nil, err
 	}
-	s.APIURL, s.CardAPIURL = s.api.URL, s.card.URL
+	s.APIURL, s.CardAPIURL = s.api.url, s.card.url
 	return s, nil
-}
-
-func listen(addr string, h http.Handler) (*httptest.Server, error) {
-	srv := httptest.NewUnstartedServer(h)
-	if addr != "" {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		srv.Listener.Close()
-		srv.Listener = ln
-	}
-	srv.Start()
-	return srv, nil
-}
-
-// Close stops both hosts and every notification still being retried.
-func (s *Server) Close() {
-	s.cancel()
-	s.api.Close()
-	s.card.Close()
-	s.wg.Wait()
 }
 
 func (s *Server) now() time.Time { return s.cfg.now() }

@@ -2,8 +2,6 @@ package d24test
 
 import (
 	"crypto/sha256"
-	"encoding/json"
-	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -35,13 +33,14 @@ type Deposit struct {
 	refunded        bool
 }
 
-// RecordedRequest is a request the sandbox received, without its signature and
-// with card data masked.
+// RecordedRequest is an authenticated request the sandbox received, without its
+// signature and with card data masked.
 type RecordedRequest struct {
 	Host           string // "api" or "card"
 	Method, Path   string
 	IdempotencyKey string
-	// Body is the request body with card_number masked and cvv replaced.
+	// Body is the request body with card_number masked and cvv replaced, cut
+	// to WithLogBodyLimit bytes; "(not JSON)" for a body that is not JSON.
 	Body   string
 	Status int    // the answer's status, 0 if the connection was dropped first
 	Fault  string // the injected fault, "" if none
@@ -58,10 +57,10 @@ type store struct {
 	nextID     int64
 	deposits   map[int64]*Deposit
 	order      []int64
-	requests   []*RecordedRequest
+	requests   ring[*RecordedRequest]
 	answers    map[string]storedAnswer
 	keyLocks   map[string]*keyLock
-	notified   []Notification
+	notified   ring[Notification]
 	nextUser   int
 	refunds    map[int64]*Refund
 	nextRefund int64
@@ -72,74 +71,9 @@ type keyLock struct {
 	refs int
 }
 
-func newStore() *store {
+func newStore(logEntries int) *store {
 	return &store{nextID: 300000001, deposits: map[int64]*Deposit{}, answers: map[string]storedAnswer{}, keyLocks: map[string]*keyLock{},
-		refunds: map[int64]*Refund{}}
-}
-
-// recordHandle lets the handler fill in a recorded request's outcome.
-type recordHandle struct {
-	s   *store
-	rec *RecordedRequest
-}
-
-func (h recordHandle) setFault(f Fault) {
-	if f.Kind != NoFault {
-		h.s.mu.Lock()
-		h.rec.Fault = f.Kind.String()
-		h.s.mu.Unlock()
-	}
-}
-
-func (h recordHandle) setStatus(status int) {
-	h.s.mu.Lock()
-	h.rec.Status = status
-	h.s.mu.Unlock()
-}
-
-func (s *store) record(host hostKind, r *http.Request, body []byte, now time.Time) recordHandle {
-	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: r.URL.Path,
-		IdempotencyKey: r.Header.Get("X-Idempotency-Key"), Body: redactBody(body), At: now}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
-	return recordHandle{s, rec}
-}
-
-// redactBody masks card data in a JSON body for the request log.
-func redactBody(body []byte) string {
-	if len(body) == 0 {
-		return ""
-	}
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return "(not JSON)"
-	}
-	redactValue(v)
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func redactValue(v any) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, inner := range t {
-			switch k {
-			case "card_number", "number":
-				if s, ok := inner.(string); ok {
-					t[k] = types.MaskPAN(s)
-				}
-			case "cvv":
-				t[k] = "***"
-			default:
-				redactValue(inner)
-			}
-		}
-	case []any:
-		for _, inner := range t {
-			redactValue(inner)
-		}
-	}
+		refunds: map[int64]*Refund{}, requests: ring[*RecordedRequest]{limit: logEntries}, notified: ring[Notification]{limit: logEntries}}
 }
 
 func (s *store) lockKey(scope, key string) func() {
@@ -198,17 +132,6 @@ func (s *store) get(id int64) (Deposit, bool) {
 		return Deposit{}, false
 	}
 	return *d, true
-}
-
-// Requests returns every request received so far, oldest first.
-func (s *Server) Requests() []RecordedRequest {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	out := make([]RecordedRequest, len(s.store.requests))
-	for i, r := range s.store.requests {
-		out[i] = *r
-	}
-	return out
 }
 
 // Deposits returns every deposit created so far, oldest first.

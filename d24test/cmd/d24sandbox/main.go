@@ -3,7 +3,16 @@
 //
 //	go run ./d24test/cmd/d24sandbox -api-addr 127.0.0.1:8024 -card-addr 127.0.0.1:8025 -login L -secret S
 //
-// It prints both base URLs and stops on SIGINT or SIGTERM.
+// It prints both base URLs and stops on SIGINT or SIGTERM: requests in
+// progress get -shutdown-timeout to finish, then their connections are closed,
+// so it always exits within that time (a second signal stops it at once).
+//
+// It is meant to be reachable by other processes, so it bounds what a client
+// can make it hold: headers must arrive within -read-header-timeout and a body
+// within -body-read-timeout, an idle connection is closed after -idle-timeout,
+// only authenticated requests are logged and only the newest -log-limit of
+// them, each body cut to -log-body-limit bytes, and notifications are sent by
+// -notification-workers at most.
 package main
 
 import (
@@ -24,6 +33,14 @@ func main() {
 	secret := flag.String("secret", d24test.DefaultSecretKey, "secret key the sandbox accepts")
 	readOnly := flag.String("read-only-key", d24test.DefaultReadOnlyKey, "read-only key (Bearer) the lookups accept")
 	notify := flag.String("notification-url", "", "URL notified for deposits that give none")
+	readHeader := flag.Duration("read-header-timeout", d24test.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	bodyRead := flag.Duration("body-read-timeout", d24test.DefaultBodyReadTimeout, "time a client has to send a request's body")
+	idle := flag.Duration("idle-timeout", d24test.DefaultIdleTimeout, "time an idle keep-alive connection stays open")
+	shutdown := flag.Duration("shutdown-timeout", d24test.DefaultShutdownTimeout, "time requests in progress have to finish on SIGINT or SIGTERM")
+	logLimit := flag.Int("log-limit", d24test.DefaultLogLimit, "authenticated requests (and notification attempts) kept in memory, the newest")
+	logBody := flag.Int("log-body-limit", d24test.DefaultLogBodyLimit, "bytes of a logged request's body kept")
+	workers := flag.Int("notification-workers", d24test.DefaultNotificationWorkers, "notifications sent at once")
+	queue := flag.Int("notification-queue-limit", d24test.DefaultNotificationQueueLimit, "notifications waiting for delivery or a retry at once")
 	flag.Parse()
 	// Listen for signals before anything is served, so none is missed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -35,6 +52,14 @@ func main() {
 		d24test.WithReadOnlyKey(*readOnly),
 		d24test.WithNotificationURL(*notify),
 		d24test.WithNotificationSchedule(1e9), // D24's schedule in seconds instead of minutes
+		d24test.WithReadHeaderTimeout(*readHeader),
+		d24test.WithBodyReadTimeout(*bodyRead),
+		d24test.WithIdleTimeout(*idle),
+		d24test.WithShutdownTimeout(*shutdown),
+		d24test.WithLogLimit(*logLimit),
+		d24test.WithLogBodyLimit(*logBody),
+		d24test.WithNotificationWorkers(*workers),
+		d24test.WithNotificationQueueLimit(*queue),
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "d24sandbox:", err)
@@ -44,6 +69,11 @@ func main() {
 	fmt.Printf("D24_API_URL=%s\nD24_CARD_API_URL=%s\n", srv.APIURL, srv.CardAPIURL)
 
 	<-ctx.Done()
-	srv.Close()
-	fmt.Println("d24sandbox: stopped")
+	stop() // a second signal now ends the process at once
+	grace, cancel := context.WithTimeout(context.Background(), *shutdown)
+	defer cancel()
+	if err := srv.Shutdown(grace); err != nil {
+		fmt.Printf("d24sandbox: closed connections still in progress after %v\n", *shutdown)
+	}
+	fmt.Printf("d24sandbox: stopped, requests in the log: %d\n", len(srv.Requests()))
 }

@@ -1,0 +1,51 @@
+package d24test
+
+import (
+	"net/http"
+	"strings"
+)
+
+// operation is what a request asks for, known from its host and path alone.
+type operation int
+
+const (
+	opNone          operation = iota
+	opCreateDeposit           // POST /v3/deposits, on either host
+	opDepositStatus           // GET /v3/deposits/{id}, API host
+	opCreateRefund            // POST /v3/refunds, API host
+	opRefundStatus            // GET /v3/refunds/{id}, API host
+	opLookup                  // GET of a read-only lookup, API host, Bearer key
+	opThreeDS                 // /v3/3ds/{id}, card host: GET describes, signed POST completes
+)
+
+// route is a request's operation, the methods its path takes and the id the
+// path names, if any.
+type route struct {
+	op      operation
+	methods []string
+	id      string
+}
+
+// routeOf finds the operation of a path (without a trailing slash). Nothing is
+// read or authenticated yet: an unknown path is 404 and a wrong method 405
+// whoever asks.
+func routeOf(host hostKind, path string) route {
+	get, post := []string{http.MethodGet}, []string{http.MethodPost}
+	switch {
+	case path == "/v3/deposits":
+		return route{op: opCreateDeposit, methods: post}
+	case host == cardHost:
+		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
+			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodPost}, id: id}
+		}
+	case isReadOnlyPath(path):
+		return route{op: opLookup, methods: get}
+	case path == "/v3/refunds":
+		return route{op: opCreateRefund, methods: post}
+	case strings.HasPrefix(path, "/v3/refunds/"):
+		return route{op: opRefundStatus, methods: get, id: strings.TrimPrefix(path, "/v3/refunds/")}
+	case strings.HasPrefix(path, "/v3/deposits/"):
+		return route{op: opDepositStatus, methods: get, id: strings.TrimPrefix(path, "/v3/deposits/")}
+	}
+	return route{op: opNone}
+}
