@@ -229,12 +229,7 @@ func (r *recorders) printed(v any) {
 
 func (r *recorders) all() string {
 	var b strings.Builder
-	for _, s := range r.spans.Ended() {
-		fmt.Fprintf(&b, "%s %v %v\n", s.Name(), s.Status(), s.Attributes())
-		for _, e := range s.Events() {
-			fmt.Fprintf(&b, "%s %v\n", e.Name, e.Attributes)
-		}
-	}
+	writeSpans(&b, r.spans.Ended())
 	b.Write(r.json.Bytes())
 	b.Write(r.text.Bytes())
 	b.Write(r.printedText.Bytes())

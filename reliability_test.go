@@ -81,15 +81,21 @@ func (tel *telemetry) everything() string {
 	tel.mu.Lock()
 	defer tel.mu.Unlock()
 	var b strings.Builder
-	for _, s := range tel.spans.Ended() {
-		fmt.Fprintf(&b, "%s %v %v\n", s.Name(), s.Status(), s.Attributes())
-		for _, e := range s.Events() {
-			fmt.Fprintf(&b, "%s %v\n", e.Name, e.Attributes)
-		}
-	}
+	writeSpans(&b, tel.spans.Ended())
 	b.WriteString(tel.logs.String())
 	b.WriteString(tel.errs.String())
 	return b.String()
+}
+
+// writeSpans writes every recorded word of spans: names, statuses,
+// attributes and events.
+func writeSpans(b *strings.Builder, spans []sdktrace.ReadOnlySpan) {
+	for _, s := range spans {
+		fmt.Fprintf(b, "%s %v %v\n", s.Name(), s.Status(), s.Attributes())
+		for _, e := range s.Events() {
+			fmt.Fprintf(b, "%s %v\n", e.Name, e.Attributes)
+		}
+	}
 }
 
 // assertNoSecrets fails if the secret key, the canary card number or its CVV
