@@ -40,7 +40,7 @@ const (
 	BrandOneKeyPayments
 )
 
-// hosts are the base URLs of FACTS.md, by brand and environment: the API host
+// hosts are D24's base URLs (docs/d24-api.md), by brand and environment: the API host
 // (deposits, status) and the card API host (PCI card deposits).
 var hosts = map[Brand]map[Environment][2]string{
 	BrandD24: {

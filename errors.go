@@ -1,6 +1,7 @@
 package d24
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -20,8 +21,10 @@ import (
 //	if errors.Is(err, d24.ErrInvalidSignature) { ... }
 type ErrorCode int
 
-// D24's error codes (FACTS.md). Ranges: 1xx headers, 2xx merchant/request, 3xx
-// user, 4xx deposit creation, 5xx other, 7xx internal, 8xx refunds, 9xx cards.
+// D24's error codes, as docs/d24-api.md lists them: those of D24's pages
+// with their HTTP status, then those seen in public integrations. Ranges: 1xx
+// headers, 2xx merchant/request, 3xx user, 4xx deposit creation, 5xx other,
+// 7xx internal, 8xx refunds, 9xx cards.
 const (
 	ErrInvalidCredentials    ErrorCode = 100 // 401 INVALID_CREDENTIALS
 	ErrMissingRequiredHeader ErrorCode = 101 // 400 MISSING_REQUIRED_HEADER
@@ -40,9 +43,39 @@ const (
 	ErrInsufficientFunds     ErrorCode = 803 // 400 INSUFFICIENT_FUNDS
 	ErrMissingBankAccount    ErrorCode = 804 // 400 MISSING_BANK_ACCOUNT
 	ErrRefundNotProcessed    ErrorCode = 805 // 400 ERROR_IN_REFUND
+
+	// Seen in public integrations, not on D24's pages (HTTP status not known).
+	ErrInvalidIP                ErrorCode = 202 // INVALID_IP: the server's IP is not allow-listed in the Merchant Panel
+	ErrVelocityCheck            ErrorCode = 203 // VELOCITY_CHECK: too many deposits for the payer in a period
+	ErrInvalidAmount            ErrorCode = 400 // INVALID_AMOUNT: outside the payment method's limits
+	ErrPaymentMethodNotFound    ErrorCode = 401 // PAYMENT_METHOD_NOT_FOUND
+	ErrInvalidUserDocument      ErrorCode = 411 // INVALID_USER_DOCUMENT: the payer's document is not valid for the country
+	ErrPaymentMethodUnavailable ErrorCode = 412 // PAYMENT_METHOD_UNAVAILABLE: temporarily
+	ErrMissingRequiredFields    ErrorCode = 418 // MISSING_REQUIRED_FIELDS: the payment method needs more payer fields
+	ErrGenericError             ErrorCode = 500 // GENERIC_ERROR
 )
 
-func (c ErrorCode) Error() string { return fmt.Sprintf("d24 error code %d", int(c)) }
+// errorTypes are the codes' names, as D24's type field gives them.
+var errorTypes = map[ErrorCode]string{
+	100: "INVALID_CREDENTIALS", 101: "MISSING_REQUIRED_HEADER", 102: "INVALID_SIGNATURE", 103: "INVALID_DATE_RANGE",
+	104: "IDEMPOTENCY_KEY_ALREADY_USED", 105: "EMPTY_HEADER_VALUE", 200: "METHOD_NOT_ALLOWED", 201: "BEAN_VALIDATION_ERROR",
+	202: "INVALID_IP", 203: "VELOCITY_CHECK", 208: "RESOURCE_NOT_FOUND", 304: "USER_LIMIT_EXCEEDED",
+	400: "INVALID_AMOUNT", 401: "PAYMENT_METHOD_NOT_FOUND", 411: "INVALID_USER_DOCUMENT", 412: "PAYMENT_METHOD_UNAVAILABLE",
+	418: "MISSING_REQUIRED_FIELDS", 500: "GENERIC_ERROR", 502: "INVALID_REQUEST_BODY",
+	800: "REFUND_NOT_ENABLED", 801: "DEPOSIT_NOT_COMPLETED", 802: "INVALID_AMOUNT_TO_REFUND", 803: "INSUFFICIENT_FUNDS",
+	804: "MISSING_BANK_ACCOUNT", 805: "ERROR_IN_REFUND",
+}
+
+// Type returns the code's name (INVALID_SIGNATURE), or "" for a code this
+// package does not know.
+func (c ErrorCode) Type() string { return errorTypes[c] }
+
+func (c ErrorCode) Error() string {
+	if t := c.Type(); t != "" {
+		return fmt.Sprintf("d24 error code %d %s", int(c), t)
+	}
+	return fmt.Sprintf("d24 error code %d", int(c))
+}
 
 // APIError is an error answer from D24: its HTTP status and D24's error body.
 // Its texts (Type, Description, Details) are D24's, scrubbed: the card number,
@@ -82,28 +115,54 @@ func (e *APIError) Is(target error) bool {
 }
 
 // newAPIError reads D24's error body from a non-2xx answer's bytes, its text
-// scrubbed of the call's sensitive values.
+// scrubbed of the call's sensitive values. Both shapes D24 is known to send
+// give the same fields: {"code", "description", "details", "type"}, and
+// {"error": {"code", "message"}}, which a public integration reports on
+// status answers.
 func newAPIError(ctx context.Context, operation string, status int, body []byte) *APIError {
 	e := &APIError{Operation: operation, StatusCode: status}
-	var wire struct {
-		Code        int      `json:"code"`
-		Description string   `json:"description"`
-		Details     []string `json:"details"`
-		Type        string   `json:"type"`
-	}
-	if json.Unmarshal(body, &wire) == nil && wire.Code != 0 {
-		// The status and code are in the error anyway: a CVV equal to one is
-		// left where it stands alone, or blanking it would tell it.
-		scrub := middleware.ScrubberFrom(ctx).WithPublic(strconv.Itoa(status), strconv.Itoa(wire.Code))
-		e.Code, e.Type = ErrorCode(wire.Code), scrub.Text(wire.Type)
-		e.Description = scrub.Text(wire.Description)
-		for _, d := range wire.Details {
-			e.Details = append(e.Details, scrub.Text(d))
-		}
+	wire, ok := parseErrorBody(body)
+	if !ok {
+		e.Description = http.StatusText(status)
 		return e
 	}
-	e.Description = http.StatusText(status)
+	// The status and code are in the error anyway: a CVV equal to one is left
+	// where it stands alone, or blanking it would tell it.
+	scrub := middleware.ScrubberFrom(ctx).WithPublic(strconv.Itoa(status), strconv.Itoa(wire.Code))
+	e.Code, e.Type = ErrorCode(wire.Code), scrub.Text(wire.Type)
+	if e.Type == "" {
+		e.Type = e.Code.Type()
+	}
+	e.Description = scrub.Text(cmp.Or(wire.Description, wire.Message))
+	for _, d := range wire.Details {
+		e.Details = append(e.Details, scrub.Text(d))
+	}
 	return e
+}
+
+// errorBody is D24's error body, in either shape.
+type errorBody struct {
+	Code        int      `json:"code"`
+	Description string   `json:"description"`
+	Message     string   `json:"message"`
+	Details     []string `json:"details"`
+	Type        string   `json:"type"`
+}
+
+// parseErrorBody reads D24's error body, flat or nested under "error"; ok is
+// false when body is neither (a proxy's page).
+func parseErrorBody(body []byte) (errorBody, bool) {
+	var wire struct {
+		errorBody
+		Error *errorBody `json:"error"`
+	}
+	if json.Unmarshal(body, &wire) != nil {
+		return errorBody{}, false
+	}
+	if wire.Code == 0 && wire.Error != nil && wire.Error.Code != 0 {
+		return *wire.Error, true
+	}
+	return wire.errorBody, wire.Code != 0
 }
 
 // ValidationError is a request refused before anything was sent, listing

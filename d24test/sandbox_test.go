@@ -17,7 +17,7 @@ import (
 	"github.com/d24go/d24/generated/pci"
 )
 
-// sign is this test's own reading of FACTS.md, independent of the SDK's signer.
+// sign is this test's own reading of D24's signature (docs/d24-api.md), independent of the SDK's signer.
 func sign(secret, date, login string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(date))

@@ -48,7 +48,7 @@ func (c *captured) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // Whatever the body, the signer sends it byte for byte and signs exactly those
-// bytes, as FACTS.md defines the signature.
+// bytes, as D24 defines the signature (docs/d24-api.md).
 func FuzzSigner(f *testing.F) {
 	seedExamples(f)
 	f.Add([]byte(`{"first_name":"Muñoz"}`))

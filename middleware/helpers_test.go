@@ -73,7 +73,7 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 	}
 }
 
-// expectedSignature is the test's own reading of FACTS.md, independent of the
+// expectedSignature is the test's own reading of D24's signature (docs/d24-api.md), independent of the
 // code under test.
 func expectedSignature(secret, date, login, body string) string {
 	m := hmac.New(sha256.New, []byte(secret))

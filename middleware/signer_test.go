@@ -17,7 +17,7 @@ var vectorDate = time.Date(2020, 6, 24, 17, 13, 21, 0, time.UTC)
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-// The three test vectors of FACTS.md, exactly, through a real round trip.
+// The three test vectors of docs/d24-api.md, exactly, through a real round trip.
 func TestSignerVectors(t *testing.T) {
 	vectors := []struct{ method, body, want string }{
 		{"GET", "", "D24 98ce05871fbc1bd20558c27ad42dd1c4fec470d222e6c7829fd68e771c944391"},

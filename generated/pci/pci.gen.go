@@ -211,7 +211,7 @@ type CardDepositResponse struct {
 // be between 13 and 20"; the endpoint page's "up to 16" would refuse 19-digit
 // cards). Luhn-checked by `format: card-number`, except D24's own staging
 // test cards listed in x-d24-test-cards, half of which fail Luhn although
-// D24's staging accepts them (FACTS.md).
+// D24's staging accepts them (docs/d24-api.md).
 type CardNumber = types.CardNumber
 
 // CardPaymentInfo The payment's outcome.
@@ -265,7 +265,7 @@ type CreditCard struct {
 	// be between 13 and 20"; the endpoint page's "up to 16" would refuse 19-digit
 	// cards). Luhn-checked by `format: card-number`, except D24's own staging
 	// test cards listed in x-d24-test-cards, half of which fail Luhn although
-	// D24's staging accepts them (FACTS.md).
+	// D24's staging accepts them (docs/d24-api.md).
 	CardNumber CardNumber `json:"card_number,omitempty,omitzero"`
 
 	// Cvv CVV/CVV2/CID, 3 or 4 digits.

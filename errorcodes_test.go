@@ -1,0 +1,57 @@
+package d24_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/d24go/d24"
+)
+
+// Every named code matches errors.Is from D24's flat error body and from the
+// nested {"error": {"code", "message"}} one, and both fill the same fields.
+func TestErrorCodesInBothShapes(t *testing.T) {
+	codes := []d24.ErrorCode{
+		d24.ErrInvalidCredentials, d24.ErrMissingRequiredHeader, d24.ErrInvalidSignature, d24.ErrInvalidDateRange,
+		d24.ErrIdempotencyKeyUsed, d24.ErrEmptyHeaderValue, d24.ErrMethodNotAllowed, d24.ErrBeanValidation,
+		d24.ErrInvalidIP, d24.ErrVelocityCheck, d24.ErrResourceNotFound, d24.ErrUserLimitExceeded,
+		d24.ErrInvalidAmount, d24.ErrPaymentMethodNotFound, d24.ErrInvalidUserDocument, d24.ErrPaymentMethodUnavailable,
+		d24.ErrMissingRequiredFields, d24.ErrGenericError, d24.ErrInvalidRequestBody,
+		d24.ErrRefundNotEnabled, d24.ErrDepositNotCompleted, d24.ErrInvalidAmountToRefund, d24.ErrInsufficientFunds,
+		d24.ErrMissingBankAccount, d24.ErrRefundNotProcessed,
+	}
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	for _, code := range codes {
+		if code.Type() == "" {
+			t.Errorf("code %d has no name", int(code))
+		}
+		for shape, b := range map[string]string{
+			"flat":   fmt.Sprintf(`{"code":%d,"description":"what happened","type":%q}`, int(code), code.Type()),
+			"nested": fmt.Sprintf(`{"error":{"code":%d,"message":"what happened"}}`, int(code)),
+		} {
+			body = b
+			_, err := c.GetDeposit(context.Background(), 300000001)
+			var apiErr *d24.APIError
+			if !errors.Is(err, code) || !errors.As(err, &apiErr) || apiErr.Code != code || apiErr.Type != code.Type() ||
+				apiErr.Description != "what happened" || apiErr.StatusCode != 400 {
+				t.Errorf("%s body of code %d: %v (%+v)", shape, int(code), err, apiErr)
+			}
+		}
+	}
+	if got := d24.ErrInvalidSignature.Error(); got != "d24 error code 102 INVALID_SIGNATURE" {
+		t.Errorf("ErrInvalidSignature.Error() = %q", got)
+	}
+}
