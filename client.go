@@ -77,7 +77,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	docs := map[string]*openapi3.T{}
 	for _, name := range names {
-		if docs[name], err = openapi.Load(name); err != nil {
+		if docs[name], err = openapi.Shared(name); err != nil {
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -77,6 +78,26 @@ func Load(name string) (*openapi3.T, error) {
 		return nil, fmt.Errorf("openapi: %s is not a valid document: %w", name, err)
 	}
 	return doc, nil
+}
+
+// shared holds each document loaded once for the process (see Shared).
+var shared = map[string]func() (*openapi3.T, error){
+	PCI:      sync.OnceValues(func() (*openapi3.T, error) { return Load(PCI) }),
+	Deposits: sync.OnceValues(func() (*openapi3.T, error) { return Load(Deposits) }),
+	ReadOnly: sync.OnceValues(func() (*openapi3.T, error) { return Load(ReadOnly) }),
+	Common:   sync.OnceValues(func() (*openapi3.T, error) { return Load(Common) }),
+}
+
+// Shared is Load, once per process: every caller gets the same document, which
+// it must only read (validating requests and answers against it does). Loading
+// takes milliseconds; a process making many clients, or tests making one each,
+// pays it once per document.
+func Shared(name string) (*openapi3.T, error) {
+	load, ok := shared[name]
+	if !ok {
+		return nil, fmt.Errorf("openapi: no document %q", name)
+	}
+	return load()
 }
 
 // MustLoad is Load for documents known to be valid (the embedded ones); it
