@@ -83,7 +83,8 @@ var (
 	ParseAmount = types.ParseAmount
 	// MustParseAmount is ParseAmount for constants.
 	MustParseAmount = types.MustParseAmount
-	// AmountFromMinorUnits returns units/100.
+	// AmountFromMinorUnits returns units/100, whatever the currency (for one
+	// without minor units, use ParseAmount).
 	AmountFromMinorUnits = types.AmountFromMinorUnits
 )
 

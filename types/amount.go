@@ -54,6 +54,8 @@ func MustParseAmount(s string) Amount {
 }
 
 // AmountFromMinorUnits returns units/100: AmountFromMinorUnits(4999) is 49.99.
+// It always divides by 100, whatever the currency: for an amount kept in whole
+// units, use ParseAmount instead.
 func AmountFromMinorUnits(units int64) Amount {
 	return Amount{d: decimal.New(units, -2)}
 }
