@@ -244,6 +244,10 @@ func notFound() answer {
 func refuse(w http.ResponseWriter, r *http.Request, a answer) {
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
+		// net/http would still read up to 256 KiB of the unread body after
+		// the answer, with no deadline: a stranger could hold the connection
+		// by never sending it.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
 	writeAnswer(w, a)
 }
