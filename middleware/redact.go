@@ -32,9 +32,10 @@ const Redacted = "REDACTED"
 // that looks like card data. The zero value knows no values and still removes
 // what looks like card data. A Scrubber is immutable and safe to share.
 type Scrubber struct {
-	numbers []string // digit-only values (a card number, a CVV): matched as whole digit runs
-	texts   []string // other values (keys), with their escaped forms: matched anywhere
-	public  []string // numbers the records show anyway (a status code): see WithPublic
+	numbers []string         // digit-only values (a card number, a CVV): matched as whole digit runs
+	spread  []*regexp.Regexp // the long numbers, with anything but digits between their digits
+	texts   []string         // other values (keys), with their escaped forms: matched anywhere
+	public  []string         // numbers the records show anyway (a status code): see WithPublic
 }
 
 // minSensitiveLen is the shortest value a Scrubber removes: a shorter one
@@ -47,7 +48,7 @@ func NewScrubber(values ...string) Scrubber { return Scrubber{}.With(values...) 
 
 // With returns a Scrubber that also removes values.
 func (s Scrubber) With(values ...string) Scrubber {
-	out := Scrubber{numbers: s.numbers, texts: s.texts, public: s.public}
+	out := Scrubber{numbers: s.numbers, spread: s.spread, texts: s.texts, public: s.public}
 	cloned := false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -56,11 +57,15 @@ func (s Scrubber) With(values ...string) Scrubber {
 		}
 		if !cloned {
 			out.numbers = append([]string(nil), s.numbers...)
+			out.spread = append([]*regexp.Regexp(nil), s.spread...)
 			out.texts = append([]string(nil), s.texts...)
 			cloned = true
 		}
 		if digits := onlyDigits(v); digits != "" && isCardish(v) {
 			out.numbers = append(out.numbers, digits)
+			if len(digits) >= shortNumber {
+				out.spread = append(out.spread, spreadPattern(digits))
+			}
 			continue
 		}
 		out.texts = append(out.texts, escapedForms(v)...)
@@ -75,6 +80,22 @@ func (s Scrubber) With(values ...string) Scrubber {
 func (s Scrubber) WithPublic(numbers ...string) Scrubber {
 	s.public = append(append([]string(nil), s.public...), numbers...)
 	return s
+}
+
+// spreadPattern matches digits with up to 6 characters that are not digits,
+// or escapes (\u00a0, \x20, %20), between any two of them: a card number
+// however it is grouped, split or escaped ("4000\\n0566...", "4000%200566...",
+// "4000+0566...").
+func spreadPattern(digits string) *regexp.Regexp {
+	const gap = `(?:\\[uU][0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%[0-9a-fA-F]{2}|\D){0,6}`
+	var b strings.Builder
+	for i := 0; i < len(digits); i++ {
+		if i > 0 {
+			b.WriteString(gap)
+		}
+		b.WriteByte(digits[i])
+	}
+	return regexp.MustCompile(b.String())
 }
 
 // escapedForms are v as it can appear in server text: itself, URL-escaped and
@@ -104,6 +125,9 @@ func contains(list []string, v string) bool {
 func (s Scrubber) Text(t string) string {
 	for _, v := range s.texts {
 		t = strings.ReplaceAll(t, v, Redacted)
+	}
+	for _, re := range s.spread {
+		t = re.ReplaceAllString(t, Redacted)
 	}
 	if !strings.ContainsAny(t, "0123456789*") && !quotes.MatchString(t) {
 		return t
@@ -140,6 +164,9 @@ func (s Scrubber) URL(u *url.URL) string {
 func (s Scrubber) byValue(t string) string {
 	for _, v := range s.texts {
 		t = strings.ReplaceAll(t, v, Redacted)
+	}
+	for _, re := range s.spread {
+		t = re.ReplaceAllString(t, Redacted)
 	}
 	if len(s.numbers) == 0 {
 		return t
@@ -253,6 +280,14 @@ func isSeparator(r rune) bool {
 func (s Scrubber) digitRuns(t string, onlyKnown bool) string {
 	var b strings.Builder
 	last := 0
+	cut := func(start, end int) {
+		if b.Len() == 0 {
+			b.Grow(len(t))
+		}
+		b.WriteString(t[last:start])
+		b.WriteString(Redacted)
+		last = end
+	}
 	for i := 0; i < len(t); {
 		if !isDigitOrMask(t[i]) {
 			i++
@@ -260,12 +295,23 @@ func (s Scrubber) digitRuns(t string, onlyKnown bool) string {
 		}
 		start, end := i, runEnd(t, i)
 		if s.sensitiveRun(t, start, end, onlyKnown) {
-			if b.Len() == 0 {
-				b.Grow(len(t))
+			cut(start, end)
+		} else {
+			// A short known number (a CVV) among other numbers: "12/30 737".
+			for p := start; p < end; {
+				if !isDigitOrMask(t[p]) {
+					p++
+					continue
+				}
+				q := p
+				for q < end && isDigitOrMask(t[q]) {
+					q++
+				}
+				if s.shortNumberAt(t, p, q) {
+					cut(p, q)
+				}
+				p = q
 			}
-			b.WriteString(t[last:start])
-			b.WriteString(Redacted)
-			last = end
 		}
 		i = end
 	}
@@ -318,12 +364,19 @@ func (s Scrubber) sensitiveRun(t string, start, end int, onlyKnown bool) bool {
 	}
 	digits := onlyDigits(run)
 	for _, v := range s.numbers {
-		switch {
-		case len(v) < shortNumber:
-			if digits == v && (quoted(t, start, end) || standalone(t, start, end) && !contains(s.public, v)) {
-				return true
-			}
-		case strings.Contains(digits, v), len(digits) >= pieceDigits && strings.Contains(v, digits):
+		if len(v) >= shortNumber && (strings.Contains(digits, v) || len(digits) >= pieceDigits && strings.Contains(v, digits)) {
+			return true
+		}
+	}
+	return s.shortNumberAt(t, start, end)
+}
+
+// shortNumberAt reports whether t[start:end] is one of the Scrubber's short
+// numbers where it stands alone or is quoted, and is not a public number.
+func (s Scrubber) shortNumberAt(t string, start, end int) bool {
+	digits := onlyDigits(t[start:end])
+	for _, v := range s.numbers {
+		if len(v) < shortNumber && digits == v && (quoted(t, start, end) || standalone(t, start, end) && !contains(s.public, v)) {
 			return true
 		}
 	}

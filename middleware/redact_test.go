@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/d24go/d24/middleware"
@@ -45,24 +46,37 @@ func TestScrubberRemovesKnownValues(t *testing.T) {
 		`code "8642", not 86420 nor [18642]`:    `code "REDACTED", not 86420 nor [18642]`,
 		"HTTP 8642 is a bare number":            "HTTP REDACTED is a bare number",
 		"invoice order-8642, key a8642f":        "invoice order-8642, key a8642f",
-		`split 400005\n6655665556 by an escape`: `split REDACTED\nREDACTED by an escape`,
+		`split 400005\n6655665556 by an escape`: `split REDACTED by an escape`,
 		"4000\u00a00566\u2009 5566\u00a05556":   "REDACTED",
 		"4000    0566\r\n5566 | 5556":           "REDACTED",
 		"at 2026-11-23 10:20:30":                "at 2026-11-23 10:20:30",
 		"key s3cr3t/key+1 or s3cr3t%2Fkey%2B1":  "key REDACTED or REDACTED",
 		"amount 12 stays":                       "amount 12 stays",
-		"prefix 400005665566555612345 glued":    "prefix REDACTED glued",
+		"prefix 400005665566555612345 glued":    "prefix REDACTED12345 glued",
 		"deposit 300000001 ok":                  "deposit 300000001 ok",
 	} {
 		if got := s.Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// However the card is split or escaped, and wherever the CVV stands among
+	// other numbers, neither is left.
+	for _, in := range []string{
+		`split 4000\n0566\n5566\n5556 by an escape`, `split 4000\t0566\t5566\t5556`,
+		`split 4000\u00a00566\u00a05566\u00a05556`, "split 4000+0566+5566+5556", "split 4000:0566:5566:5556",
+		"split 4000%200566%205566%205556", "split 4000\u20130566\u200b5566 5556",
+		"expiration/cvv: 12/30 8642", "card data 12/2030 8642 invalid", "fields [12, 2030, 8642]",
+		"cvv 8642 12/30", "invalid (month, year, cvv) = (12, 30, 8642)",
+	} {
+		if out := s.Text(in); strings.Contains(onlyDigitsOf(out), "8642") || strings.Contains(onlyDigitsOf(out), "0566") {
+			t.Errorf("Text(%q) = %q: the card or the CVV is left", in, out)
+		}
+	}
 	if got := s.WithPublic("8642").Text(`status 8642, "8642"`); got != `status 8642, "REDACTED"` {
 		t.Errorf("a public number: %q", got)
 	}
 	u, _ := url.Parse("https://h.example/pay/8642/4000056655665556?cvv=8642#x")
-	if got := s.URL(u); got != "https://h.example/pay/REDACTED?cvv=REDACTED" {
+	if got := s.URL(u); got != "https://h.example/pay/REDACTED/REDACTED?cvv=REDACTED" {
 		t.Errorf("URL = %q", got)
 	}
 	for in, want := range map[string]string{"INVALID_SIGNATURE": "INVALID_SIGNATURE", "CARD_8642": "", "Invalid CVV": "", "s3cr3t": "s3cr3t"} {
@@ -70,4 +84,14 @@ func TestScrubberRemovesKnownValues(t *testing.T) {
 			t.Errorf("Token(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func onlyDigitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
