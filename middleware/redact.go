@@ -126,16 +126,22 @@ func (s Scrubber) Text(t string) string {
 	for _, v := range s.texts {
 		t = strings.ReplaceAll(t, v, Redacted)
 	}
-	for _, re := range s.spread {
-		t = re.ReplaceAllString(t, Redacted)
-	}
 	if !strings.ContainsAny(t, "0123456789*") && !quotes.MatchString(t) {
 		return t
 	}
 	for _, q := range quotingPhrases {
 		t = q.re.ReplaceAllString(t, q.repl)
 	}
-	return s.digitRuns(t, false)
+	return s.digitRuns(s.spreadOut(t), false)
+}
+
+// spreadOut removes the known card numbers split in ways digit runs do not
+// join.
+func (s Scrubber) spreadOut(t string) string {
+	for _, re := range s.spread {
+		t = re.ReplaceAllString(t, Redacted)
+	}
+	return t
 }
 
 // URL returns u as it may be recorded: see RedactURL; its path, query keys
@@ -165,13 +171,10 @@ func (s Scrubber) byValue(t string) string {
 	for _, v := range s.texts {
 		t = strings.ReplaceAll(t, v, Redacted)
 	}
-	for _, re := range s.spread {
-		t = re.ReplaceAllString(t, Redacted)
-	}
 	if len(s.numbers) == 0 {
 		return t
 	}
-	return s.digitRuns(t, true)
+	return s.digitRuns(s.spreadOut(t), true)
 }
 
 // Token returns t when it is a short identifier that holds none of the
@@ -385,11 +388,14 @@ func (s Scrubber) shortNumberAt(t string, start, end int) bool {
 
 // standalone reports whether t[start:end] is a word of its own: not part of
 // an identifier, a hyphenated or dotted name, or a hexadecimal string.
+// A number joined to a value already removed ("REDACTED_737") was part of it.
 func standalone(t string, start, end int) bool {
 	before, _ := utf8.DecodeLastRuneInString(t[:start])
 	after, _ := utf8.DecodeRuneInString(t[end:])
 	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.", r) }
-	return (start == 0 || !inWord(before)) && (end == len(t) || !inWord(after))
+	alone := (start == 0 || !inWord(before)) && (end == len(t) || !inWord(after))
+	return alone || strings.HasSuffix(strings.TrimRight(t[:start], "-_."), Redacted) ||
+		strings.HasPrefix(strings.TrimLeft(t[end:], "-_."), Redacted)
 }
 
 // quoted reports whether t[start:end] is quoted or bracketed.
