@@ -51,6 +51,19 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 			}
 		}
 	}
+	// Members of another type do not lose the code: Spring's "error" string,
+	// details as one string.
+	for _, b := range []string{
+		`{"code":201,"description":"what happened","error":"Bad Request","type":"BEAN_VALIDATION_ERROR"}`,
+		`{"code":201,"description":"what happened","details":"payer.email: must be a valid email"}`,
+	} {
+		body = b
+		_, err := c.GetDeposit(context.Background(), 300000001)
+		var apiErr *d24.APIError
+		if !errors.Is(err, d24.ErrBeanValidation) || !errors.As(err, &apiErr) || apiErr.Description != "what happened" {
+			t.Errorf("%s: %v", b, err)
+		}
+	}
 	if got := d24.ErrInvalidSignature.Error(); got != "d24 error code 102 INVALID_SIGNATURE" {
 		t.Errorf("ErrInvalidSignature.Error() = %q", got)
 	}

@@ -134,7 +134,7 @@ func newAPIError(ctx context.Context, operation string, status int, body []byte)
 		e.Type = e.Code.Type()
 	}
 	e.Description = scrub.Text(cmp.Or(wire.Description, wire.Message))
-	for _, d := range wire.Details {
+	for _, d := range wire.details() {
 		e.Details = append(e.Details, scrub.Text(d))
 	}
 	return e
@@ -142,27 +142,44 @@ func newAPIError(ctx context.Context, operation string, status int, body []byte)
 
 // errorBody is D24's error body, in either shape.
 type errorBody struct {
-	Code        int      `json:"code"`
-	Description string   `json:"description"`
-	Message     string   `json:"message"`
-	Details     []string `json:"details"`
-	Type        string   `json:"type"`
+	Code        int             `json:"code"`
+	Description string          `json:"description"`
+	Message     string          `json:"message"`
+	Details     json.RawMessage `json:"details"` // a list of strings, as D24 sends it; anything else is ignored
+	Type        string          `json:"type"`
+	Error       json.RawMessage `json:"error"` // the nested shape; a string here (Spring's "Bad Request") is ignored
+}
+
+// details are the body's details when they are a list of strings.
+func (b errorBody) details() []string {
+	var out []string
+	if json.Unmarshal(b.Details, &out) != nil {
+		var one string
+		if json.Unmarshal(b.Details, &one) == nil && one != "" {
+			return []string{one}
+		}
+		return nil
+	}
+	return out
 }
 
 // parseErrorBody reads D24's error body, flat or nested under "error"; ok is
-// false when body is neither (a proxy's page).
+// false when body is neither (a proxy's page). Members of an unexpected type
+// are ignored rather than losing the code.
 func parseErrorBody(body []byte) (errorBody, bool) {
-	var wire struct {
-		errorBody
-		Error *errorBody `json:"error"`
-	}
+	var wire errorBody
 	if json.Unmarshal(body, &wire) != nil {
+		// A member of another type than D24's (a string code, say): the body
+		// is not D24's.
 		return errorBody{}, false
 	}
-	if wire.Code == 0 && wire.Error != nil && wire.Error.Code != 0 {
-		return *wire.Error, true
+	if wire.Code == 0 && len(wire.Error) > 0 && wire.Error[0] == '{' {
+		var nested errorBody
+		if json.Unmarshal(wire.Error, &nested) == nil && nested.Code != 0 {
+			return nested, true
+		}
 	}
-	return wire.errorBody, wire.Code != 0
+	return wire, wire.Code != 0
 }
 
 // ValidationError is a request refused before anything was sent, listing

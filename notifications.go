@@ -100,7 +100,7 @@ func (c *Client) notificationHandler(field string, opts []NotificationOption, ha
 	o := applyNotificationOptions(opts)
 	return &notifier{
 		c: c, field: field, handle: handle, timeout: o.timeout, concurrency: o.concurrency,
-		retryAfter: strconv.FormatInt(int64((o.retryAfter+time.Second-1)/time.Second), 10),
+		retryAfter: retryAfterSeconds(o.retryAfter),
 		ids:        map[int64]*flight{},
 	}
 }
@@ -364,4 +364,14 @@ func (c *Client) logNotification(ctx context.Context, field string, id int64, ms
 	if c != nil && c.logger != nil {
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "d24 notification: "+msg, slog.Int64(field, id), slog.String("error", err.Error()))
 	}
+}
+
+// retryAfterSeconds is d as a Retry-After: whole seconds, rounded up, without
+// overflowing for a huge d.
+func retryAfterSeconds(d time.Duration) string {
+	secs := d / time.Second
+	if d%time.Second != 0 {
+		secs++
+	}
+	return strconv.FormatInt(int64(secs), 10)
 }

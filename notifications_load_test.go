@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -614,4 +615,25 @@ func TestRefundNotificationLoad(t *testing.T) {
 	if gets := fake.gets.Load(); gets < 1 || gets > 2 || calls.Load() != gets || fl.count(http.StatusOK) != 200 {
 		t.Errorf("%d fetches, fn called %d times, answers %v", gets, calls.Load(), fl.codes)
 	}
+}
+
+// A huge Retry-After or timeout still says a positive number of seconds.
+func TestNotificationHugeRetryAfter(t *testing.T) {
+	held := make(chan struct{})
+	fake := newStatusD24(t, http.StatusOK, held)
+	c, _ := loadClient(t, fake)
+	h := c.NotificationHandler(func(context.Context, *d24.DepositStatus) error { return nil },
+		d24.WithNotificationConcurrency(1), d24.WithNotificationTimeout(time.Minute), d24.WithNotificationRetryAfter(math.MaxInt64))
+	fl := newFlood(h)
+	fl.send(depositNotification(300000001))
+	if !waitFor(30*time.Second, func() bool { return fake.gets.Load() == 1 }) {
+		t.Fatal("the first fetch did not start")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/n", strings.NewReader(depositNotification(300000002))))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "9223372037" {
+		t.Errorf("%d, Retry-After %q; want 503 and 9223372037", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	close(held)
+	fl.wg.Wait()
 }

@@ -64,7 +64,8 @@ func (b *RetryBudget) take(safe bool) bool {
 	}
 	floor := int64(1000)
 	if safe {
-		floor += b.capacity / 5
+		// A bucket too small to keep a reserve keeps none.
+		floor = max(floor, min(floor+b.capacity/5, b.capacity))
 	}
 	for {
 		n := b.tokens.Load()
