@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,9 @@ type callState struct {
 	nSensitive   int           // how many of sensitive are set
 	more         []string      // WithSensitive: the values beyond the first 4
 	authKey      string        // Signer, Bearer: the key that authenticated the call
+	request      *http.Request // Retry: the call's request, for its AttemptEvents
+	attemptStart time.Time     // Retry: when the attempt began, when observed
+	wait         time.Duration // Retry: the wait before the retry it scheduled
 }
 
 type callStateKey struct{}

@@ -19,6 +19,7 @@ type chainConfig struct {
 	clock     func() time.Time
 	formats   map[string]openapi3.StringFormatValidator
 	noTracing bool
+	observers observers
 }
 
 // WithTransport sets the RoundTripper that finally sends each attempt
@@ -116,8 +117,9 @@ func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) 
 	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)
 	}
-	rt = newRetry(rt, c.retry, c.transport)
-	rt = NewIdempotency(rt, c.keyFunc)
+	retry := newRetry(rt, c.retry, c.transport)
+	retry.observe = append(retry.observe, c.observers...)
+	rt = NewIdempotency(retry, c.keyFunc)
 	if c.doc != nil {
 		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {
 			return nil, err
