@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,6 +13,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 
+	"github.com/d24go/d24/internal/attrcache"
 	"github.com/d24go/d24/internal/version"
 )
 
@@ -51,7 +50,7 @@ type attemptMetrics struct {
 	duration httpconv.ClientRequestDuration
 	retries  metric.Int64Counter
 	refusals metric.Int64Counter
-	sets     attributeCache
+	sets     attrcache.Cache[attemptKey]
 }
 
 // newAttemptMetrics makes the chain's instruments; nil when the provider is a
@@ -69,7 +68,7 @@ func newAttemptMetrics(opts []MetricsOption) (*attemptMetrics, error) {
 	}
 	meter := c.provider.Meter(tracerName, metric.WithInstrumentationVersion(version.Version),
 		metric.WithSchemaURL(semconv.SchemaURL))
-	m := &attemptMetrics{}
+	m := &attemptMetrics{sets: attrcache.Cache[attemptKey]{Max: maxAttributeSets}}
 	var err error
 	if m.duration, err = httpconv.NewClientRequestDuration(meter); err != nil {
 		return nil, fmt.Errorf("middleware: metrics: %w", err)
@@ -94,23 +93,18 @@ func (m *attemptMetrics) observe(ctx context.Context, e AttemptEvent) {
 	if !duration && !retry && !refused {
 		return
 	}
-	a := m.sets.get(e)
+	k := attemptKey{method: knownMethod(e.Method), scheme: e.Scheme, host: e.Host, route: e.Route,
+		errorType: e.ErrorType, port: e.Port, status: e.StatusCode}
+	a := m.sets.Get(k, attemptAttributes)
 	if duration {
-		m.duration.Inst().Record(ctx, e.Duration.Seconds(), a.record...)
+		m.duration.Inst().Record(ctx, e.Duration.Seconds(), a.Record...)
 	}
 	if retry {
-		m.retries.Add(ctx, 1, a.add...)
+		m.retries.Add(ctx, 1, a.Add...)
 	}
 	if refused {
-		m.refusals.Add(ctx, 1, a.add...)
+		m.refusals.Add(ctx, 1, a.Add...)
 	}
-}
-
-// attemptAttributes are the measurement options of one attribute set, made
-// once: a measurement then allocates nothing for its attributes.
-type attemptAttributes struct {
-	record []metric.RecordOption
-	add    []metric.AddOption
 }
 
 // attemptKey is what an attempt's attributes depend on.
@@ -119,52 +113,12 @@ type attemptKey struct {
 	port, status                           int
 }
 
-// maxAttributeSets bounds the cache; the sets beyond it are made per
-// measurement (only a chain used with many hosts would get there).
+// maxAttributeSets bounds the cache of attribute sets; the sets beyond it are
+// made per measurement (only a chain used with many hosts would get there).
 const maxAttributeSets = 512
 
-// attributeCache holds the attributes of the attempts seen so far, read
-// without a lock: a miss copies the map.
-type attributeCache struct {
-	sets atomic.Pointer[map[attemptKey]*attemptAttributes]
-	mu   sync.Mutex
-}
-
-func (c *attributeCache) get(e AttemptEvent) *attemptAttributes {
-	k := attemptKey{method: knownMethod(e.Method), scheme: e.Scheme, host: e.Host, route: e.Route,
-		errorType: e.ErrorType, port: e.Port, status: e.StatusCode}
-	if m := c.sets.Load(); m != nil {
-		if a, ok := (*m)[k]; ok {
-			return a
-		}
-	}
-	a := newAttemptAttributes(k)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := c.sets.Load()
-	if old != nil && len(*old) >= maxAttributeSets {
-		return a
-	}
-	m := make(map[attemptKey]*attemptAttributes, 1+lenOf(old))
-	if old != nil {
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	m[k] = a
-	c.sets.Store(&m)
-	return a
-}
-
-func lenOf(m *map[attemptKey]*attemptAttributes) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
-}
-
-// newAttemptAttributes builds the semantic-convention attributes of k.
-func newAttemptAttributes(k attemptKey) *attemptAttributes {
+// attemptAttributes builds the semantic-convention attributes of k.
+func attemptAttributes(k attemptKey) attribute.Set {
 	attrs := make([]attribute.KeyValue, 0, 7)
 	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(k.method), semconv.ServerAddress(k.host),
 		semconv.URLScheme(k.scheme))
@@ -183,8 +137,7 @@ func newAttemptAttributes(k attemptKey) *attemptAttributes {
 	case k.status >= 400:
 		attrs = append(attrs, semconv.ErrorTypeKey.String(strconv.Itoa(k.status)))
 	}
-	opt := metric.WithAttributeSet(attribute.NewSet(attrs...))
-	return &attemptAttributes{record: []metric.RecordOption{opt}, add: []metric.AddOption{opt}}
+	return attribute.NewSet(attrs...)
 }
 
 // knownMethod is method, or "_OTHER" for a method the HTTP conventions do not
