@@ -263,7 +263,7 @@ func (r *Retry) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt 
 		s.wait = 0
 		s.probe.start()
 		if r.observe != nil {
-			s.attemptStart = time.Now()
+			s.attemptStart = monotonicNow()
 		}
 	}
 }
@@ -271,9 +271,9 @@ func (r *Retry) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt 
 // checkRetry judges each attempt's outcome, for a request not safe to repeat,
 // and applies the payments-safe policy described on RetryPolicy.
 func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	var end time.Time
+	var end time.Duration
 	if r.observe != nil {
-		end = time.Now()
+		end = monotonicNow()
 	}
 	state, _ := ctx.Value(callStateKey{}).(*callState)
 	if state == nil {
