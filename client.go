@@ -177,6 +177,9 @@ func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.Round
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
+	if o.logger != nil {
+		chainOpts = append(chainOpts, middleware.WithAttemptObserver(retryLogger(o.logger)))
+	}
 	if readOnly {
 		return middleware.NewReadOnlyChain(cfg.ReadOnlyKey, chainOpts...)
 	}

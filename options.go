@@ -104,7 +104,10 @@ func WithRetryPolicy(p RetryPolicy) Option { return func(o *options) { o.retry =
 func WithIdempotencyKeyFunc(f KeyFunc) Option { return func(o *options) { o.keyFunc = f } }
 
 // WithLogger logs each call (operation, status, duration, IDs; never a body, a
-// header or card data) at debug level, and failures at warn level.
+// header or card data) at debug level, and failures at warn level; and, at
+// debug level, each retry: the operation, the number of the attempt retried,
+// its status or the kind of its error (never its text), and the wait before
+// the next attempt.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock sets the clock used for X-Date and for card expiry checks.
