@@ -184,11 +184,14 @@ func TestCallMetrics(t *testing.T) {
 	want(t, got, 1, "d24.client.calls", "d24.operation=createCardDeposit", "d24.outcome=success")
 	want(t, got, 2, "d24.client.retries", "http.request.method=POST", "error.type=connection_closed")
 	want(t, got, 3, "http.client.request.duration", "http.request.method=POST", "error.type=connection_closed")
-	// 3 answered POSTs (the first, the declined card) and the lost ones: the
-	// refused card sent nothing.
+	// 2 answered POSTs (the first, the declined card) and the 3 lost ones:
+	// the refused card sent nothing.
 	if p := matching(got, "http.client.request.duration", "http.request.method=POST", "http.response.status_code=200"); len(p) != 1 ||
 		!strings.HasSuffix(p[0], " = 2") {
 		t.Errorf("answered POSTs: %q", p)
+	}
+	if p := matching(got, "http.client.request.duration", "http.response.status_code=400"); len(p) != 0 {
+		t.Errorf("the refused card reached D24: %q", p)
 	}
 
 	all := strings.Join(got, "\n")
