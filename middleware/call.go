@@ -25,6 +25,7 @@ type callState struct {
 	attempt      int           // Retry: 0 for the first attempt
 	span         trace.Span    // CallTracing: the call span
 	route        string        // Validator: the matched route template
+	validatedOp  string        // Validator: the matched operation's ID
 	attemptSpan  trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
 	sensitive    [4]string     // WithSensitive: values the call's records must not hold
 	nSensitive   int           // how many of sensitive are set
@@ -99,9 +100,9 @@ func (s *callState) lastAttempt(ctx context.Context) bool {
 
 // named records the operation the Validator recognised: the call span takes its
 // ID as name unless WithOperation or StartCall gave one, and attempt spans take
-// the route.
+// the route; so do AttemptEvents.
 func (s *callState) named(operation, route string) {
-	s.route = route
+	s.route, s.validatedOp = route, operation
 	if s.span != nil && !s.namedByOp {
 		s.span.SetName(operation)
 		s.span.SetAttributes(AttrD24Operation.String(operation))

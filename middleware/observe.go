@@ -12,7 +12,8 @@ import (
 // path, query or error text, so that an observer cannot record card data or a
 // key by mistake.
 type AttemptEvent struct {
-	// Operation is the call's operation (StartCall, WithOperation), or "".
+	// Operation is the call's operation (StartCall, WithOperation), else the
+	// ID of the operation the Validator matched, else "".
 	Operation string
 	// Method is the request's method; Scheme, Host and Port are its URL's
 	// (Port is the scheme's default when the URL names none, 0 if unknown).
@@ -72,6 +73,9 @@ func (obs observers) observe(ctx context.Context, e AttemptEvent) {
 func attemptEvent(ctx context.Context, state *callState, resp *http.Response, err error, now time.Duration) AttemptEvent {
 	e := AttemptEvent{Operation: operationFrom(ctx), Route: state.route, Attempt: state.attempt,
 		Duration: now - state.attemptStart}
+	if e.Operation == "" {
+		e.Operation = state.validatedOp
+	}
 	if req := state.request; req != nil {
 		e.Method, e.Scheme, e.Host = req.Method, req.URL.Scheme, req.URL.Hostname()
 		e.Port = urlPort(req.URL.Scheme, req.URL.Port())

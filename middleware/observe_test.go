@@ -64,6 +64,26 @@ func TestAttemptObserver(t *testing.T) {
 	}
 }
 
+// Without StartCall or WithOperation, an event names the operation the
+// Validator matched.
+func TestAttemptObserverNamesTheValidatedOperation(t *testing.T) {
+	srv := newScript(t, status(200, `{}`))
+	var got events
+	rt, err := middleware.NewChain("L", "S", middleware.WithDocument(openapi.MustLoad(openapi.PCI)),
+		middleware.WithAttemptObserver(got.observe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: rt}).Post(srv.srv.URL+"/v3/deposits", "application/json", strings.NewReader(validCardDeposit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(got.all) != 1 || got.all[0].Operation != "createCardDeposit" || got.all[0].Route != "/v3/deposits" {
+		t.Errorf("events: %+v", got.all)
+	}
+}
+
 // A retry the budget refuses is reported as such, with no retry scheduled.
 func TestAttemptObserverBudgetRefusal(t *testing.T) {
 	srv := newScript(t, status(503, ``))
