@@ -10,23 +10,37 @@ import (
 )
 
 // BenchmarkAlternating measures the same ratio as tls/full-noop over tls/bare,
-// and memory/full-noop over memory/bare, but alternates the two in batches of
+// and memory/full-noop over memory/bare (and, for metrics, full-metrics over
+// full-noop), but alternates the two in batches of
 // 32 calls inside one benchmark, so that the machine's slow and fast spells
 // (seconds long on a shared two-core VM) fall on both alike. It reports the
 // median batch of each and their ratio. See BENCHMARKS.md.
 func BenchmarkAlternating(b *testing.B) {
 	b.Run("tls", func(b *testing.B) {
 		bare, full := newBenchServer(b), newBenchServer(b)
-		alternate(b, viaGenerated(bare.URL, bare.bareTransport()),
-			viaClient(full.URL, full.clientTransport(), noop.NewTracerProvider()))
+		alternate(b, "bare", viaGenerated(bare.URL, bare.bareTransport()),
+			"full", viaClient(full.URL, full.clientTransport(), noop.NewTracerProvider()))
 	})
 	b.Run("memory", func(b *testing.B) {
-		alternate(b, viaGenerated("https://cc-api.example", memoryTransport{}),
-			viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()))
+		alternate(b, "bare", viaGenerated("https://cc-api.example", memoryTransport{}),
+			"full", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()))
+	})
+	// The cost of metrics: the whole client without them (a noop
+	// MeterProvider) and with the SDK recording them.
+	b.Run("tls-metrics", func(b *testing.B) {
+		off, on := newBenchServer(b), newBenchServer(b)
+		alternate(b, "noop", viaClient(off.URL, off.clientTransport(), noop.NewTracerProvider()),
+			"metrics", viaClient(on.URL, on.clientTransport(), noop.NewTracerProvider(), sdkMeterProvider()))
+	})
+	b.Run("memory-metrics", func(b *testing.B) {
+		alternate(b, "noop", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()),
+			"metrics", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider(), sdkMeterProvider()))
 	})
 }
 
-func alternate(b *testing.B, bare, full func(context.Context) error) {
+// alternate runs bare and full in turns, reporting each one's median batch
+// under its name, and their ratio.
+func alternate(b *testing.B, bareName string, bare func(context.Context) error, fullName string, full func(context.Context) error) {
 	const batch = 32
 	ctx := context.Background()
 	var bareRuns, fullRuns []float64
@@ -47,7 +61,7 @@ func alternate(b *testing.B, bare, full func(context.Context) error) {
 	}
 	median := func(v []float64) float64 { sort.Float64s(v); return v[len(v)/2] }
 	mb, mf := median(bareRuns), median(fullRuns)
-	b.ReportMetric(mb, "bare-ns/call")
-	b.ReportMetric(mf, "full-ns/call")
-	b.ReportMetric(mf/mb, "full/bare")
+	b.ReportMetric(mb, bareName+"-ns/call")
+	b.ReportMetric(mf, fullName+"-ns/call")
+	b.ReportMetric(mf/mb, fullName+"/"+bareName)
 }

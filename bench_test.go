@@ -17,6 +17,9 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -110,10 +113,18 @@ func viaGenerated(url string, rt http.RoundTripper) func(context.Context) error 
 	}
 }
 
-// viaClient makes the card deposit through the whole d24 client stack.
-func viaClient(url string, rt http.RoundTripper, tp trace.TracerProvider) func(context.Context) error {
-	c, err := d24.New(d24.Config{Login: "bench", SecretKey: "bench-secret", APIURL: url, CardAPIURL: url},
-		d24.WithTransport(rt), d24.WithTracerProvider(tp))
+// viaClient makes the card deposit through the whole d24 client stack, with
+// no metrics unless mp is given (nil: the global provider).
+func viaClient(url string, rt http.RoundTripper, tp trace.TracerProvider, mp ...metric.MeterProvider) func(context.Context) error {
+	meter := metric.MeterProvider(metricnoop.NewMeterProvider())
+	if len(mp) > 0 {
+		meter = mp[0]
+	}
+	opts := []d24.Option{d24.WithTransport(rt), d24.WithTracerProvider(tp)}
+	if meter != nil {
+		opts = append(opts, d24.WithMeterProvider(meter))
+	}
+	c, err := d24.New(d24.Config{Login: "bench", SecretKey: "bench-secret", APIURL: url, CardAPIURL: url}, opts...)
 	if err != nil {
 		panic(err)
 	}
@@ -129,6 +140,12 @@ func signedTransport(next http.RoundTripper) http.RoundTripper {
 		panic(err)
 	}
 	return s
+}
+
+// sdkMeterProvider records metrics as a service exporting them does: the
+// SDK, with a reader that collects nothing until asked.
+func sdkMeterProvider() metric.MeterProvider {
+	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 }
 
 func sdkProvider() (trace.TracerProvider, *tracetest.InMemoryExporter) {
@@ -160,7 +177,10 @@ func runSerial(b *testing.B, call func(context.Context) error, s *benchServer, r
 }
 
 // BenchmarkCardDeposit compares the whole D24 stack with a bare net/http call
-// and with otelhttp alone, side by side in one run. See BENCHMARKS.md.
+// and with otelhttp alone, side by side in one run. See BENCHMARKS.md. The
+// full-* variants record no metrics (a noop MeterProvider) except
+// full-metrics (the SDK) and full-unset (the global provider, no SDK
+// installed).
 func BenchmarkCardDeposit(b *testing.B) {
 	b.Run("tls/bare", func(b *testing.B) {
 		s := newBenchServer(b)
@@ -183,11 +203,22 @@ func BenchmarkCardDeposit(b *testing.B) {
 		tp, exp := sdkProvider()
 		runSerial(b, viaClient(s.URL, s.clientTransport(), tp), s, exp.Reset)
 	})
+	b.Run("tls/full-metrics", func(b *testing.B) {
+		s := newBenchServer(b)
+		runSerial(b, viaClient(s.URL, s.clientTransport(), noop.NewTracerProvider(), sdkMeterProvider()), s, nil)
+	})
 	b.Run("memory/bare", func(b *testing.B) {
 		runSerial(b, viaGenerated("https://cc-api.example", memoryTransport{}), nil, nil)
 	})
 	b.Run("memory/full-noop", func(b *testing.B) {
 		runSerial(b, viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()), nil, nil)
+	})
+	b.Run("memory/full-unset", func(b *testing.B) {
+		// The global meter provider with no SDK installed: the default.
+		runSerial(b, viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider(), nil), nil, nil)
+	})
+	b.Run("memory/full-metrics", func(b *testing.B) {
+		runSerial(b, viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider(), sdkMeterProvider()), nil, nil)
 	})
 	parallel := func(b *testing.B, call func(context.Context) error, s *benchServer) {
 		b.ReportAllocs()

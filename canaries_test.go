@@ -78,7 +78,8 @@ func TestCanariesNeverRecorded(t *testing.T) {
 			defer srv.Close()
 			rec := newRecorders()
 			c, err := d24.New(d24.Config{Login: "canary-login", SecretKey: canarySecret, APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
-				d24.WithLogger(rec.logger()), d24.WithTracerProvider(rec.tp), d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 2, BaseDelay: 1e6}))
+				d24.WithLogger(rec.logger()), d24.WithTracerProvider(rec.tp), d24.WithMeterProvider(rec.metrics.provider),
+				d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 2, BaseDelay: 1e6}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,15 +185,16 @@ func assertNoCanary(t *testing.T, all string) {
 }
 
 // recorders are the places a merchant reads: slog's JSON and text handlers at
-// debug, the spans, and the fmt verbs of what they print.
+// debug, the spans, the metrics, and the fmt verbs of what they print.
 type recorders struct {
 	json, text, printedText bytes.Buffer
 	spans                   *tracetest.SpanRecorder
 	tp                      *sdktrace.TracerProvider
+	metrics                 metricsReader
 }
 
 func newRecorders() *recorders {
-	r := &recorders{spans: tracetest.NewSpanRecorder()}
+	r := &recorders{spans: tracetest.NewSpanRecorder(), metrics: newMetricsReader()}
 	r.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.spans))
 	return r
 }
@@ -200,7 +202,7 @@ func newRecorders() *recorders {
 // dropTimes leaves times and durations out of the records, whose digits could
 // hold the CVV's by chance.
 func dropTimes(_ []string, a slog.Attr) slog.Attr {
-	if a.Key == slog.TimeKey || a.Key == "duration" {
+	if a.Key == slog.TimeKey || a.Key == "duration" || a.Key == "wait" {
 		return slog.Attr{}
 	}
 	return a
@@ -230,6 +232,7 @@ func (r *recorders) printed(v any) {
 func (r *recorders) all() string {
 	var b strings.Builder
 	writeSpans(&b, r.spans.Ended())
+	b.WriteString(r.metrics.words())
 	b.Write(r.json.Bytes())
 	b.Write(r.text.Bytes())
 	b.Write(r.printedText.Bytes())

@@ -37,6 +37,7 @@ type Client struct {
 	readOnly        *readonly.ClientWithResponses
 	keyFunc         KeyFunc
 	logger          *slog.Logger
+	metrics         *callMetrics                // nil without metrics
 	endpoints       [numPostOperations]endpoint // the POST operations' requests
 	answers         *answerRules
 	userAgent       []string // the User-Agent header's value, shared by every request
@@ -82,6 +83,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.answers = newAnswerRules(docs)
+	if c.metrics, err = newCallMetrics(o.meter); err != nil {
+		return nil, err
+	}
 	if c.apiRT, err = newChain(cfg, o, docs[openapi.Deposits], false); err != nil {
 		return nil, err
 	}
@@ -159,15 +163,22 @@ func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.Round
 	if o.propagator != nil {
 		tracing = append(tracing, middleware.WithPropagation(o.propagator))
 	}
+	metrics := []middleware.MetricsOption{middleware.WithMetricsNamespace(metricsNamespace)}
+	if o.meter != nil {
+		metrics = append(metrics, middleware.WithMeterProvider(o.meter))
+	}
 	chainOpts := []middleware.Option{
 		middleware.WithTransport(o.transport), middleware.WithDocument(doc, openapi.StringFormats(doc)),
-		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...),
+		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...), middleware.WithMetrics(metrics...),
 		// The generated clients (CardAPI, API) derive their keys as the
 		// methods do; the methods choose theirs before the chain.
 		middleware.WithIdempotencyKeyFunc(o.keyFunc),
 	}
 	if o.clock != nil {
 		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
+	}
+	if o.logger != nil {
+		chainOpts = append(chainOpts, middleware.WithAttemptObserver(retryLogger(o.logger)))
 	}
 	if readOnly {
 		return middleware.NewReadOnlyChain(cfg.ReadOnlyKey, chainOpts...)
@@ -313,9 +324,15 @@ type sensitiveValues [3]string
 // answer whole here, so an http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	status := 0
-	if c.logger != nil {
+	if c.logger != nil || c.metrics != nil {
 		start := time.Now()
-		defer func() { c.log(ctx, cl, status, time.Since(start), err) }()
+		defer func() {
+			took := time.Since(start)
+			c.metrics.record(ctx, cl.op, out, err, took)
+			if c.logger != nil {
+				c.log(ctx, cl, status, took, err)
+			}
+		}()
 	}
 	ctx = middleware.StartCall(ctx, cl.op)
 	if cl.sensitive != (sensitiveValues{}) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -19,6 +20,7 @@ type options struct {
 	transport   http.RoundTripper
 	httpTimeout time.Duration
 	tracer      trace.TracerProvider
+	meter       metric.MeterProvider
 	propagator  propagation.TextMapPropagator
 	retry       RetryPolicy
 	keyFunc     KeyFunc
@@ -71,6 +73,21 @@ func WithHTTPClient(c *http.Client) Option {
 // WithTracerProvider sets where spans go (the global provider by default).
 func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options) { o.tracer = tp } }
 
+// WithMeterProvider sets where metrics go (the global provider by default; a
+// noop.MeterProvider turns them off at no cost). Each call adds one to
+// d24.client.calls and records d24.client.call.duration (seconds, the
+// retries and their waits included), with d24.operation (createCardDeposit,
+// getDeposit, ...) and d24.outcome: success, card_rejected (a card deposit
+// answered REJECTED), refund_rejected (a card refund answered REJECTED),
+// api_error (D24 refused it), validation_refused (refused before sending),
+// outcome_unknown (it may have been processed: see OutcomeUnknownError),
+// canceled, timeout or error (the network, a redirect, an unreadable
+// answer). Each attempt records http.client.request.duration, and each
+// retry and each retry the budget refused adds to d24.client.retries and
+// d24.client.retry_budget.refusals (see middleware.WithMetrics for their
+// attributes). No attribute holds an ID, an amount or a URL's path.
+func WithMeterProvider(mp metric.MeterProvider) Option { return func(o *options) { o.meter = mp } }
+
 // WithPropagation sends the attempt span's trace context to D24 with p (off by
 // default).
 func WithPropagation(p propagation.TextMapPropagator) Option {
@@ -87,7 +104,10 @@ func WithRetryPolicy(p RetryPolicy) Option { return func(o *options) { o.retry =
 func WithIdempotencyKeyFunc(f KeyFunc) Option { return func(o *options) { o.keyFunc = f } }
 
 // WithLogger logs each call (operation, status, duration, IDs; never a body, a
-// header or card data) at debug level, and failures at warn level.
+// header or card data) at debug level, and failures at warn level; and, at
+// debug level, each retry: the operation, the number of the attempt retried,
+// its status or the kind of its error (never its text), and the wait before
+// the next attempt.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock sets the clock used for X-Date and for card expiry checks.

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -14,21 +15,25 @@ type callState struct {
 	eligible     bool   // Retry: repeating the request cannot charge twice
 	tracked      bool   // Retry: the request is not safe to repeat; its outcome is judged
 	processed    bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
+	namedByOp    bool   // CallTracing: WithOperation or StartCall named the span
+	judging      bool   // Retry: it ends the attempt spans once it has judged them
+	throttled    bool   // Retry: the retry budget refused a retry
+	tokenPending bool   // Retry: a retry took a token and has not begun
 	probe        attemptProbe
 	timeout      time.Duration // WithCallTimeout: this call's bound instead of the policy's
 	deadline     time.Time     // Retry: when the call's bound ends
 	attempt      int           // Retry: 0 for the first attempt
 	span         trace.Span    // CallTracing: the call span
-	namedByOp    bool          // CallTracing: WithOperation or StartCall named the span
 	route        string        // Validator: the matched route template
-	judging      bool          // Retry: it ends the attempt spans once it has judged them
-	throttled    bool          // Retry: the retry budget refused a retry
-	tokenPending bool          // Retry: a retry took a token and has not begun
+	validatedOp  string        // Validator: the matched operation's ID
 	attemptSpan  trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
 	sensitive    [4]string     // WithSensitive: values the call's records must not hold
 	nSensitive   int           // how many of sensitive are set
 	more         []string      // WithSensitive: the values beyond the first 4
 	authKey      string        // Signer, Bearer: the key that authenticated the call
+	request      *http.Request // Retry: the call's request, for its AttemptEvents
+	attemptStart time.Duration // Retry: when the attempt began (monotonicNow), when observed
+	wait         time.Duration // Retry: the wait before the retry it scheduled
 }
 
 type callStateKey struct{}
@@ -95,9 +100,9 @@ func (s *callState) lastAttempt(ctx context.Context) bool {
 
 // named records the operation the Validator recognised: the call span takes its
 // ID as name unless WithOperation or StartCall gave one, and attempt spans take
-// the route.
+// the route; so do AttemptEvents.
 func (s *callState) named(operation, route string) {
-	s.route = route
+	s.route, s.validatedOp = route, operation
 	if s.span != nil && !s.namedByOp {
 		s.span.SetName(operation)
 		s.span.SetAttributes(AttrD24Operation.String(operation))

@@ -19,6 +19,8 @@ type chainConfig struct {
 	clock     func() time.Time
 	formats   map[string]openapi3.StringFormatValidator
 	noTracing bool
+	metrics   []MetricsOption
+	observers observers
 }
 
 // WithTransport sets the RoundTripper that finally sends each attempt
@@ -54,6 +56,32 @@ func WithIdempotencyKeyFunc(f KeyFunc) Option {
 // WithTracerProvider(tp) or WithPropagation(propagation.TraceContext{}).
 func WithTracing(opts ...TracingOption) Option {
 	return func(c *chainConfig) { c.tracing = append(c.tracing, opts...) }
+}
+
+// WithMetrics passes options to the chain's metrics, for example
+// WithMeterProvider(mp). Metrics are on by default, recorded through
+// otel.GetMeterProvider() (at next to no cost while no SDK is installed
+// behind it); a noop.MeterProvider leaves them out. They are recorded from
+// each attempt's AttemptEvent:
+//
+//   - http.client.request.duration (histogram, seconds, OpenTelemetry's
+//     stable HTTP client metric and its buckets): one point per attempt, with
+//     http.request.method, server.address, server.port, url.scheme,
+//     url.template when the Validator matched the route,
+//     http.response.status_code when the attempt was answered, and error.type
+//     when it failed (the status code of a 4xx or 5xx answer, the error's
+//     kind otherwise);
+//   - <namespace>.retries (counter, {retry}): the retries the policy
+//     scheduled, with the attributes of the attempt that was retried;
+//   - <namespace>.retry_budget.refusals (counter, {retry}): the retries the
+//     policy would have made and the retry budget refused, with the
+//     attributes of the attempt that was not retried.
+//
+// The namespace is DefaultMetricsNamespace unless WithMetricsNamespace sets
+// another. Every attribute comes from a small set: no ID, path, query or
+// amount.
+func WithMetrics(opts ...MetricsOption) Option {
+	return func(c *chainConfig) { c.metrics = append(c.metrics, opts...) }
 }
 
 // WithoutTracing leaves both span middlewares out of the chain.
@@ -116,8 +144,16 @@ func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) 
 	if tracing {
 		rt = NewAttemptTracing(rt, c.tracing...)
 	}
-	rt = newRetry(rt, c.retry, c.transport)
-	rt = NewIdempotency(rt, c.keyFunc)
+	metrics, err := newAttemptMetrics(c.metrics)
+	if err != nil {
+		return nil, err
+	}
+	retry := newRetry(rt, c.retry, c.transport)
+	if metrics != nil {
+		retry.observe = append(retry.observe, metrics.observe)
+	}
+	retry.observe = append(retry.observe, c.observers...)
+	rt = NewIdempotency(retry, c.keyFunc)
 	if c.doc != nil {
 		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {
 			return nil, err

@@ -20,6 +20,10 @@
 // got a connection, or an *OutcomeUnknownError. Every attempt and every call is
 // bounded in time (RetryPolicy.AttemptTimeout and CallTimeout).
 //
+// The retry layer also tells an AttemptObserver of every attempt it judges
+// (WithAttemptObserver); the chain's OpenTelemetry metrics are recorded from
+// those events (WithMetrics).
+//
 // The package knows nothing of D24's generated types: it takes what it needs
 // (credentials, an OpenAPI document) as arguments.
 package middleware

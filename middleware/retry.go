@@ -109,6 +109,8 @@ type Retry struct {
 	// (GetConn) at least once, so an attempt that reported none never asked
 	// for a connection, and sent nothing.
 	connEvents atomic.Bool
+	// observe, when set, is told of each attempt once judged.
+	observe observers
 }
 
 // NewRetry returns the retry middleware around next.
@@ -132,14 +134,17 @@ func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTr
 			// card data included, to another place.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		RetryWaitMin:   p.BaseDelay,
-		RetryWaitMax:   p.MaxDelay,
-		RetryMax:       p.MaxAttempts - 1,
-		CheckRetry:     r.checkRetry,
-		Backoff:        r.backoff,
-		RequestLogHook: countAttempt,
+		RetryWaitMin: p.BaseDelay,
+		RetryWaitMax: p.MaxDelay,
+		RetryMax:     p.MaxAttempts - 1,
+		CheckRetry:   r.checkRetry,
+		// The wait is chosen when the attempt is judged (checkRetry), where
+		// the call's state is at hand to hold it and observers are told of it,
+		// and waited in prepareRetry: go-retryablehttp's own wait is none.
+		Backoff:        noWait,
+		RequestLogHook: r.countAttempt,
 		ErrorHandler:   lastOutcome,
-		PrepareRetry:   rewindBody,
+		PrepareRetry:   prepareRetry,
 	}
 	return r
 }
@@ -150,6 +155,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state.eligible = retryEligible(req)
 	state.tracked, state.processed, state.throttled = !safeToRepeat(req.Method), false, false
 	state.judging, state.tokenPending = true, false
+	state.request = req
 	defer r.endCall(state)
 	state.deadline = time.Time{}
 	if timeout := cmp.Or(state.callTimeout(ctx), r.policy.CallTimeout); timeout > 0 {
@@ -209,8 +215,24 @@ func setBody(rreq *retryablehttp.Request, req *http.Request) error {
 	return nil
 }
 
-// rewindBody gives a retry a fresh body. go-retryablehttp calls it before every
-// attempt but the first.
+// prepareRetry waits the wait checkRetry chose for the retry, then gives it a
+// fresh body. go-retryablehttp calls it before every attempt but the first.
+// A context that ends during the wait ends the call with its error.
+func prepareRetry(req *http.Request) error {
+	ctx := req.Context()
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.wait > 0 {
+		timer := time.NewTimer(s.wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+	return rewindBody(req)
+}
+
+// rewindBody gives a retry a fresh body.
 func rewindBody(req *http.Request) error {
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return nil
@@ -232,34 +254,53 @@ func retryEligible(req *http.Request) bool {
 	return strings.TrimSpace(req.Header.Get(HeaderIdempotencyKey)) != ""
 }
 
-// countAttempt starts an attempt: it numbers it and resets its probe.
-func countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+// countAttempt starts an attempt: it numbers it and resets its probe (and
+// notes when it began, for observers).
+func (r *Retry) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 	if s, ok := req.Context().Value(callStateKey{}).(*callState); ok {
 		s.attempt = attempt
 		s.tokenPending = false
+		s.wait = 0
 		s.probe.start()
+		if r.observe != nil {
+			s.attemptStart = monotonicNow()
+		}
 	}
 }
 
 // checkRetry judges each attempt's outcome, for a request not safe to repeat,
 // and applies the payments-safe policy described on RetryPolicy.
 func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	var end time.Duration
+	if r.observe != nil {
+		end = monotonicNow()
+	}
 	state, _ := ctx.Value(callStateKey{}).(*callState)
 	if state == nil {
 		state = &callState{}
 	}
-	retry, err := r.judge(ctx, state, resp, err)
+	retry, judged := r.judge(ctx, state, resp, err)
 	// go-retryablehttp asks after the last attempt too: only a retry that
-	// would be made draws on the budget.
+	// would be made draws on the budget, and is waited for.
+	scheduled, refused := false, false
 	if retry && state.attempt < r.policy.MaxAttempts-1 {
 		if !r.policy.Budget.take(!state.tracked) {
-			retry, state.throttled = false, true
+			retry, state.throttled, refused = false, true, true
 		} else {
-			state.tokenPending = true
+			state.tokenPending, scheduled = true, true
+			state.wait = r.backoff(state.attempt, resp)
 		}
 	}
+	if r.observe != nil && !state.probe.skipped.Load() {
+		e := attemptEvent(ctx, state, resp, err, end)
+		e.Retry, e.BudgetRefused = scheduled, refused
+		if scheduled {
+			e.Wait = state.wait
+		}
+		r.observe.observe(ctx, e)
+	}
 	state.endAttemptSpan()
-	return retry, err
+	return retry, judged
 }
 
 // judge judges an attempt's outcome, for a request not safe to repeat, and
@@ -335,9 +376,13 @@ func (r *Retry) ceiling(attempt int) time.Duration {
 	return min(d, most)
 }
 
-// backoff waits what Retry-After asks (already capped by checkRetry), or an
-// exponential delay with full jitter.
-func (r *Retry) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+// noWait is go-retryablehttp's Backoff: the Retry waits in prepareRetry.
+func noWait(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
+
+// backoff is the wait after the attempt-th attempt (0 for the first): what
+// Retry-After asks (already capped by judge), or an exponential delay with
+// full jitter.
+func (r *Retry) backoff(attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if wait, ok := retryAfter(resp); ok {
 			return wait

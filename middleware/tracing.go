@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -308,6 +309,12 @@ func errorType(err error) string {
 		return "timeout"
 	case isDialError(err):
 		return "connection_failed"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// The connection closed before the whole answer came: net/http's
+		// own error values, all of one Go type.
+		return "connection_closed"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection_reset"
 	}
 	return fmt.Sprintf("%T", err)
 }

@@ -361,9 +361,13 @@ func (v *Validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	if op == nil {
 		return v.next.RoundTrip(req)
 	}
-	if state, ok := req.Context().Value(callStateKey{}).(*callState); ok {
-		state.named(op.id, op.route)
+	// The call's state holds the operation for the spans and AttemptEvents;
+	// made here when no outer layer made it, which the Retry then need not.
+	state, ctx := stateFrom(req.Context())
+	if ctx != req.Context() {
+		req = req.WithContext(ctx)
 	}
+	state.named(op.id, op.route)
 	if v.certainlyValid(req, op, pathParams) {
 		return v.next.RoundTrip(req)
 	}
