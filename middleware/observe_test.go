@@ -99,7 +99,10 @@ func TestAttemptObserverBudgetRefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if len(got.all) != 1 || !got.all[0].BudgetRefused || got.all[0].Retry || got.all[0].StatusCode != 503 {
+	// One retry in the bucket: the first failure is retried, the second is
+	// refused.
+	if len(got.all) != 2 || !got.all[0].Retry || got.all[0].BudgetRefused ||
+		!got.all[1].BudgetRefused || got.all[1].Retry || got.all[1].StatusCode != 503 {
 		t.Errorf("events: %+v", got.all)
 	}
 }
