@@ -24,6 +24,7 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/d24go/d24"
@@ -47,6 +48,7 @@ var (
 	onStatus  d24.NotificationFunc
 	rt        http.RoundTripper
 	tp        trace.TracerProvider
+	mp        metric.MeterProvider
 	login     string
 	secretKey string
 	orders    interface {
