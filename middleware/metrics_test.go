@@ -79,14 +79,7 @@ func TestAttemptMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, srv.srv.URL+"/v3/deposits?invoice=inv-1", strings.NewReader(validCardDeposit))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(middleware.HeaderIdempotencyKey, "metrics-1")
-	resp, err := rt.RoundTrip(req.WithContext(middleware.StartCall(context.Background(), "chargeCard")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	chargeCard(t, rt, srv.srv.URL+"/v3/deposits?invoice=inv-1", "metrics-1")
 
 	got := collect(t, reader)
 	u, _ := url.Parse(srv.srv.URL)

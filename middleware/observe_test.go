@@ -35,14 +35,7 @@ func TestAttemptObserver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, srv.srv.URL+"/v3/deposits", strings.NewReader(validCardDeposit))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(middleware.HeaderIdempotencyKey, "observed-1")
-	resp, err := rt.RoundTrip(req.WithContext(middleware.StartCall(context.Background(), "chargeCard")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	chargeCard(t, rt, srv.srv.URL+"/v3/deposits", "observed-1")
 	if len(got.all) != 3 {
 		t.Fatalf("%d events, want 3: %+v", len(got.all), got.all)
 	}
@@ -134,4 +127,18 @@ func TestCancelDuringReportedWait(t *testing.T) {
 	if len(got.all) != 1 || got.all[0].Wait != 30*time.Second || len(srv.seen()) != 1 {
 		t.Errorf("events %+v after %d requests", got.all, len(srv.seen()))
 	}
+}
+
+// chargeCard sends a valid card deposit through rt under key, as the call
+// "chargeCard", and closes its answer.
+func chargeCard(t *testing.T, rt http.RoundTripper, url, key string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(validCardDeposit))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(middleware.HeaderIdempotencyKey, key)
+	resp, err := rt.RoundTrip(req.WithContext(middleware.StartCall(context.Background(), "chargeCard")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }
