@@ -31,6 +31,7 @@ type callState struct {
 	nSensitive   int           // how many of sensitive are set
 	more         []string      // WithSensitive: the values beyond the first 4
 	authKey      string        // Signer, Bearer: the key that authenticated the call
+	scrubber     *Scrubber     // ScrubberFrom: built once, dropped when the values change
 	request      *http.Request // Retry: the call's request, for its AttemptEvents
 	attemptStart time.Duration // Retry: when the attempt began (monotonicNow), when observed
 	wait         time.Duration // Retry: the wait before the retry it scheduled
@@ -126,6 +127,7 @@ func Attempt(ctx context.Context) int {
 // like StartCall's, must not be shared between calls.
 func WithSensitive(ctx context.Context, values ...string) context.Context {
 	s, ctx := stateFrom(ctx)
+	s.scrubber = nil
 	for _, v := range values {
 		// Kept as given, in the state itself (the Scrubber is built only if
 		// a record needs it): a call that succeeds allocates nothing for them.
@@ -149,16 +151,24 @@ func ScrubberFrom(ctx context.Context) Scrubber {
 	if !ok {
 		return Scrubber{}
 	}
+	if s.scrubber != nil {
+		return *s.scrubber
+	}
 	values := make([]string, 0, s.nSensitive+len(s.more)+1)
 	values = append(append(append(values, s.sensitive[:s.nSensitive]...), s.more...), s.authKey)
-	return NewScrubber(values...)
+	sc := NewScrubber(values...)
+	// Built once per call: an error path asks for it several times.
+	s.scrubber = &sc
+	return sc
 }
 
 // authenticatedWith records the key that authenticated the call of ctx, so
 // that its records are scrubbed of it.
 func authenticatedWith(ctx context.Context, key string) {
 	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
-		s.authKey = key
+		if s.authKey != key {
+			s.authKey, s.scrubber = key, nil
+		}
 	}
 }
 
