@@ -81,7 +81,9 @@ var (
 	ErrMissingSecretKey   = errors.New("d24: Config.SecretKey is required")
 	ErrInsecureURL        = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
 	ErrSameKeys           = errors.New("d24: Config.ReadOnlyKey equals Config.SecretKey: the secret key would travel as a Bearer token")
-	ErrMissingReadOnlyKey = errors.New("d24: this lookup needs Config.ReadOnlyKey (D24's read-only API key)")
+	// ErrMissingReadOnlyKey is middleware.ErrMissingReadOnlyKey, one value
+	// for one meaning: a lookup made without Config.ReadOnlyKey wraps it.
+	ErrMissingReadOnlyKey = middleware.ErrMissingReadOnlyKey
 )
 
 // baseURLs returns the API and card API base URLs, checked.

@@ -42,7 +42,7 @@ func ExampleClient_PaymentMethods() {
 	// Output:
 	// BB Banco do Brasil
 	// UL Banrisul AM
-	// d24: this lookup needs Config.ReadOnlyKey (D24's read-only API key)
+	// d24: listPaymentMethods needs Config.ReadOnlyKey (D24's read-only API key): no read-only key
 }
 
 // A refund is followed like a deposit: GetRefund now, or D24's {"refund_id": N}

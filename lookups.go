@@ -73,7 +73,7 @@ func (c *Client) lookup(ctx context.Context, op string, build func(url string) (
 		return err
 	}
 	if c.readOnlyRT == nil {
-		return ErrMissingReadOnlyKey
+		return fmt.Errorf("d24: %s needs Config.ReadOnlyKey (D24's read-only API key): %w", op, ErrMissingReadOnlyKey)
 	}
 	req, err := build(c.apiURL)
 	if err != nil {

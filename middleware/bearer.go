@@ -6,8 +6,10 @@ import (
 	"strings"
 )
 
-// ErrMissingReadOnlyKey is returned by NewBearer for an empty key.
-var ErrMissingReadOnlyKey = errors.New("d24 middleware: the read-only key is required")
+// ErrMissingReadOnlyKey is returned by NewBearer for an empty key, and
+// wrapped by a d24.Client's lookup made without one (d24.ErrMissingReadOnlyKey
+// is the same value).
+var ErrMissingReadOnlyKey = errors.New("no read-only key")
 
 // Bearer authenticates D24's read-only lookups (payment methods, exchange
 // rates, states, banks) with `Authorization: Bearer <read-only key>`. It sends
