@@ -77,10 +77,10 @@ type Config struct {
 
 // Configuration errors returned by New.
 var (
-	ErrMissingLogin       = errors.New("d24: Config.Login is required")
-	ErrMissingSecretKey   = errors.New("d24: Config.SecretKey is required")
-	ErrInsecureURL        = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
-	ErrSameKeys           = errors.New("d24: Config.ReadOnlyKey equals Config.SecretKey: the secret key would travel as a Bearer token")
+	ErrMissingLogin     = errors.New("d24: Config.Login is required")
+	ErrMissingSecretKey = errors.New("d24: Config.SecretKey is required")
+	ErrInsecureURL      = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
+	ErrSameKeys         = errors.New("d24: Config.ReadOnlyKey equals Config.SecretKey: the secret key would travel as a Bearer token")
 	// ErrMissingReadOnlyKey is middleware.ErrMissingReadOnlyKey, one value
 	// for one meaning: a lookup made without Config.ReadOnlyKey wraps it.
 	ErrMissingReadOnlyKey = middleware.ErrMissingReadOnlyKey
