@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d24go/d24/internal/schemacheck"
 	"github.com/d24go/d24/middleware"
 	"github.com/d24go/d24/openapi"
 )
@@ -187,5 +188,14 @@ func TestNullMeansAbsent(t *testing.T) {
 		strings.NewReader(strings.Replace(validCardDeposit, `"credit_card":{`, `"card_token":"tok","credit_card":null,"x":{`, 1)))
 	if err != nil {
 		t.Errorf("a null credit_card beside a card_token is one of the choices: %v", err)
+	}
+}
+
+// The extensions merchants name in their documents are the ones the engine
+// reads (the constants are spelt out in both packages so that go doc shows
+// their values).
+func TestExtensionsAreTheEngines(t *testing.T) {
+	if middleware.CardExpiryExtension != schemacheck.CardExpiryExtension || middleware.NullMeansAbsentExtension != schemacheck.NullMeansAbsentExtension {
+		t.Error("middleware and internal/schemacheck name different extensions")
 	}
 }

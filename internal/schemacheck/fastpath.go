@@ -1,4 +1,4 @@
-package middleware
+package schemacheck
 
 import (
 	"errors"
@@ -63,7 +63,7 @@ type fastSchema struct {
 
 	minLen, maxLen int // -1 when absent
 	pattern        patternMatcher
-	format         openapi3.StringFormatValidator // given with WithStringFormats
+	format         openapi3.StringFormatValidator // given to Compile (middleware.WithStringFormats)
 	formatProbe    *openapi3.Schema               // {type: string, format: X}, checked by kin-openapi itself
 	enum           []string
 
@@ -140,8 +140,9 @@ func compileFast(s *openapi3.Schema, formats map[string]openapi3.StringFormatVal
 	case "double", "float":
 	default:
 		// The document's own validators are not readable from outside
-		// kin-openapi: without WithStringFormats, a string's format is checked
-		// by kin-openapi itself, on a schema with that one keyword.
+		// kin-openapi: without them (middleware.WithStringFormats), a
+		// string's format is checked by kin-openapi itself, on a schema with
+		// that one keyword.
 		if v, ok := formats[s.Format]; ok {
 			f.format = v
 		} else {
@@ -382,7 +383,7 @@ func kinPattern(p string) string { return kinCodepoints.ReplaceAllString(p, `\x{
 
 var kinCodepoints = regexp.MustCompile(`(?P<replaced_with_slash_x>\\u)(?P<code>[0-9A-F]{4})`)
 
-// addRules attaches the Validator's own rules ("exactly one of", card expiry)
+// addRules attaches the operation's own rules ("exactly one of", card expiry)
 // to the compiled object at path.
 func (f *fastSchema) addRules(path []string, exactly [][]string, expiry *cardExpiry) bool {
 	obj := f

@@ -1,4 +1,4 @@
-package middleware
+package schemacheck
 
 import (
 	"math/rand/v2"

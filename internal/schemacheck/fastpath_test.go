@@ -1,4 +1,4 @@
-package middleware
+package schemacheck
 
 import (
 	"bytes"
@@ -9,8 +9,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/d24go/d24/openapi"
 )
+
+// compiled returns the operation for method at route of doc, compiled as
+// middleware.NewValidator compiles it.
+func compiled(t testing.TB, doc *openapi3.T, method, route string, formats map[string]openapi3.StringFormatValidator) *Operation {
+	t.Helper()
+	item := doc.Paths.Value(route)
+	if item == nil || item.GetOperation(method) == nil {
+		t.Fatalf("no %s %s in the document", method, route)
+	}
+	op, err := Compile(route, method, item, item.GetOperation(method), formats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
 
 const agreeCard = `{"invoice_id":"inv-1","amount":100.5,"country":"BR","currency":"BRL","client_ip":"203.0.113.7","installments":3,
 "description":"Test","device_id":"dev","fee_on_payer":false,"sub_merchant_id":12,
@@ -74,28 +91,25 @@ func TestFastPathNeverLooserThanKin(t *testing.T) {
 		withFormats bool
 	}{{openapi.PCI, agreeCard, false}, {openapi.Deposits, agreeDeposit, false}, {openapi.PCI, agreeCard, true}, {openapi.Deposits, agreeDeposit, true}} {
 		doc := openapi.MustLoad(c.doc)
-		opts := []ValidatorOption{WithValidationClock(func() time.Time { return now })}
+		var formats map[string]openapi3.StringFormatValidator
 		if c.withFormats {
-			opts = append(opts, WithStringFormats(openapi.StringFormats(doc)))
+			formats = openapi.StringFormats(doc)
 		}
-		v, err := NewValidator(doc, nil, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		op, opts := compiled(t, doc, "POST", "/v3/deposits", formats), SchemaOptions(doc)
+		clock := func() time.Time { return now }
 		fastValid, kinValid, total := 0, 0, 0
 		for _, body := range mutations(t, c.body) {
 			for _, key := range []string{"", "k", " "} {
 				req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", bytes.NewReader([]byte(body)))
 				if key != "" {
-					req.Header.Set(HeaderIdempotencyKey, key)
+					req.Header.Set("X-Idempotency-Key", key)
 				}
-				op, params := v.match(req)
-				if op == nil || op.fast == nil {
+				if op.fast == nil {
 					t.Fatalf("%s: no fast path for the operation", c.doc)
 				}
 				total++
-				fast := v.certainlyValid(req, op, params)
-				_, violations, err := v.check(req, op, params)
+				fast := op.CertainlyValid(req, nil, clock, opts)
+				_, violations, err := op.Check(req, nil, clock, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,14 +138,15 @@ func TestFastPathNeverLooserThanKin(t *testing.T) {
 }
 
 func TestFastPathParameters(t *testing.T) {
-	v, _ := NewValidator(openapi.MustLoad(openapi.Deposits), nil)
-	for path, want := range map[string]bool{"/v3/deposits/300004285": true, "/v3/deposits/0": false, "/v3/deposits/abc": false, "/v3/deposits/1.5": false} {
-		req, _ := http.NewRequest("GET", "https://d24.example"+path, nil)
-		op, params := v.match(req)
-		fast := v.certainlyValid(req, op, params)
-		_, violations, _ := v.check(req, op, params)
+	doc := openapi.MustLoad(openapi.Deposits)
+	op, opts := compiled(t, doc, "GET", "/v3/deposits/{deposit_id}", nil), SchemaOptions(doc)
+	for id, want := range map[string]bool{"300004285": true, "0": false, "abc": false, "1.5": false} {
+		req, _ := http.NewRequest("GET", "https://d24.example/v3/deposits/"+id, nil)
+		params := map[string]string{"deposit_id": id}
+		fast := op.CertainlyValid(req, params, time.Now, opts)
+		_, violations, _ := op.Check(req, params, time.Now, opts)
 		if fast != want || fast && len(violations) > 0 {
-			t.Errorf("%s: fast %v, violations %v", path, fast, violations)
+			t.Errorf("%s: fast %v, violations %v", id, fast, violations)
 		}
 	}
 }
@@ -140,26 +155,21 @@ func TestFastPathParameters(t *testing.T) {
 // added is never vouched for: the full check decides.
 func TestFastPathNeedsSeal(t *testing.T) {
 	doc := openapi.MustLoad(openapi.PCI)
-	v, err := NewValidator(doc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", nil)
-	op, _ := v.match(req)
+	op, opts := compiled(t, doc, "POST", "/v3/deposits", nil), SchemaOptions(doc)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	if fastCheck(op.fast, []byte(agreeCard), now, v.opts, false) != valid {
+	if fastCheck(op.fast, []byte(agreeCard), now, opts, false) != valid {
 		t.Fatal("the valid card deposit missed the fast path")
 	}
-	unsealed, err := compileFast(op.body, v.formats, 0)
+	unsealed, err := compileFast(op.body, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fastCheck(unsealed, []byte(agreeCard), now, v.opts, false) != unsure {
+	if fastCheck(unsealed, []byte(agreeCard), now, opts, false) != unsure {
 		t.Error("an unsealed schema vouched for a body")
 	}
 	unsealed.seal()
 	unsealed.propNames = append(unsealed.propNames, "added_after_seal")
-	if fastCheck(unsealed, []byte(agreeCard), now, v.opts, false) != unsure {
+	if fastCheck(unsealed, []byte(agreeCard), now, opts, false) != unsure {
 		t.Error("a schema with a property added after seal vouched for a body")
 	}
 }

@@ -1,10 +1,11 @@
-package middleware
+package schemacheck
 
 import (
 	"bytes"
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -79,14 +80,15 @@ func (p fastParam) check(req *http.Request, pathParams map[string]string, opts [
 
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// certainlyValid runs the fast path: true only when the request is certainly
-// valid; anything else goes to the full check.
-func (v *Validator) certainlyValid(req *http.Request, op *operation, pathParams map[string]string) bool {
+// CertainlyValid runs the fast path: true only when the request is certainly
+// valid; anything else goes to the full check (Check). now is the clock card
+// expiry is checked against, opts the full check's (SchemaOptions).
+func (op *Operation) CertainlyValid(req *http.Request, pathParams map[string]string, now func() time.Time, opts []openapi3.SchemaValidationOption) bool {
 	if op.fastParam == nil || (op.body != nil && op.fast == nil) {
 		return false
 	}
 	for _, p := range op.fastParam {
-		if p.check(req, pathParams, v.opts) != valid {
+		if p.check(req, pathParams, opts) != valid {
 			return false
 		}
 	}
@@ -108,5 +110,5 @@ func (v *Validator) certainlyValid(req *http.Request, op *operation, pathParams 
 	if err != nil {
 		return false
 	}
-	return fastCheck(op.fast, buf.Bytes(), v.now(), v.opts, op.nullIsAbsent) == valid
+	return fastCheck(op.fast, buf.Bytes(), now(), opts, op.nullIsAbsent) == valid
 }
