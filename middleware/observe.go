@@ -12,10 +12,12 @@ import (
 // path, query or error text, so that an observer cannot record card data or a
 // key by mistake.
 type AttemptEvent struct {
-	// Operation is the call's operation (StartCall, WithOperation), else the
-	// ID of the operation the Validator matched, else "".
+	// Operation is the call's operation (StartCall, WithOperation: the
+	// caller's own text), else the ID of the operation the Validator matched,
+	// else "".
 	Operation string
-	// Method is the request's method; Scheme, Host and Port are its URL's
+	// Method is the request's method, or "_OTHER" for one the HTTP
+	// conventions do not name; Scheme, Host and Port are its URL's
 	// (Port is the scheme's default when the URL names none, 0 if unknown).
 	Method, Scheme, Host string
 	Port                 int
@@ -77,7 +79,7 @@ func attemptEvent(ctx context.Context, state *callState, resp *http.Response, er
 		e.Operation = state.validatedOp
 	}
 	if req := state.request; req != nil {
-		e.Method, e.Scheme, e.Host = req.Method, req.URL.Scheme, req.URL.Hostname()
+		e.Method, e.Scheme, e.Host = knownMethod(req.Method), req.URL.Scheme, req.URL.Hostname()
 		e.Port = urlPort(req.URL.Scheme, req.URL.Port())
 	}
 	switch {

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -64,6 +62,9 @@ func (s Scrubber) With(values ...string) Scrubber {
 			cloned = true
 		}
 		if digits := onlyDigits(v); digits != "" && isCardish(v) {
+			if contains(out.numbers, digits) {
+				continue
+			}
 			out.numbers = append(out.numbers, digits)
 			if len(digits) >= shortNumber {
 				out.spread = append(out.spread, spreadPattern(digits))
@@ -89,26 +90,6 @@ func (s Scrubber) WithPublic(numbers ...string) Scrubber {
 // however it is grouped, split or escaped ("4000\\n0566...", "4000%200566...",
 // "4000+0566...").
 func spreadPattern(digits string) *regexp.Regexp {
-	if re, ok := spreadCache.Load(digits); ok {
-		return re.(*regexp.Regexp)
-	}
-	re := compileSpread(digits)
-	if spreadCount.Add(1) <= maxSpreadCache {
-		spreadCache.Store(digits, re)
-	}
-	return re
-}
-
-// The spread patterns of the last card numbers seen, so that the calls of one
-// card (its retries, a re-send) compile it once; bounded, since each card
-// number is a new entry.
-var (
-	spreadCache    sync.Map // digits -> *regexp.Regexp
-	spreadCount    atomic.Int64
-	maxSpreadCache = int64(1024)
-)
-
-func compileSpread(digits string) *regexp.Regexp {
 	const gap = `(?:\\[uU][0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%[0-9a-fA-F]{2}|\D){0,6}`
 	var b strings.Builder
 	for i := 0; i < len(digits); i++ {
