@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/d24go/d24/middleware"
 )
 
 // answerRules decide whether a 2xx body is the operation's answer. A proxy, a
@@ -68,8 +66,9 @@ func (r *answerRules) decode(ctx context.Context, op string, status int, body []
 		return fmt.Errorf("d24: %s: %w: D24's error body: %w", op, ErrMalformedAnswer, apiErr)
 	}
 	if err := decodeAnswer(body, out); err != nil {
-		// The decoder quotes what it could not decode: scrubbed.
-		return fmt.Errorf("d24: %s: %w: %s", op, ErrMalformedAnswer, middleware.ScrubberFrom(ctx).Text(err.Error()))
+		// The decoder quotes what it could not decode: the call scrubs every
+		// error of reading or decoding an answer before returning it.
+		return fmt.Errorf("d24: %s: %w: %s", op, ErrMalformedAnswer, err.Error())
 	}
 	if name := r.missing(op, out); name != "" {
 		return fmt.Errorf("d24: %s: %w: HTTP %d without %s", op, ErrMalformedAnswer, status, name)
