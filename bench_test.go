@@ -120,9 +120,9 @@ func viaClient(url string, rt http.RoundTripper, tp trace.TracerProvider, mp ...
 	if len(mp) > 0 {
 		meter = mp[0]
 	}
-	opts := []d24.Option{d24.WithTransport(rt), d24.WithTracerProvider(tp)}
+	opts := []d24.Option{d24.WithTransport(rt), d24.WithTracing(middleware.WithTracerProvider(tp))}
 	if meter != nil {
-		opts = append(opts, d24.WithMeterProvider(meter))
+		opts = append(opts, d24.WithMetrics(middleware.WithMeterProvider(meter)))
 	}
 	c, err := d24.New(d24.Config{Login: "bench", SecretKey: "bench-secret", APIURL: url, CardAPIURL: url}, opts...)
 	if err != nil {

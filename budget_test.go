@@ -82,7 +82,7 @@ func TestRetryBudgetUnderOutage(t *testing.T) {
 	defer transport.CloseIdleConnections()
 	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: f.URL, CardAPIURL: f.URL, AllowInsecureHTTP: true},
 		d24.WithTransport(markRetries{transport}), d24.WithRetryPolicy(d24.RetryPolicy{BaseDelay: 1e6, MaxDelay: 2e6}),
-		d24.WithLogger(rec.logger()), d24.WithTracerProvider(rec.tp))
+		d24.WithLogger(rec.logger()), d24.WithTracing(middleware.WithTracerProvider(rec.tp)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/middleware"
 )
 
 // canarySecret is the secret key of the canary checks: found nowhere else.
@@ -78,7 +79,7 @@ func TestCanariesNeverRecorded(t *testing.T) {
 			defer srv.Close()
 			rec := newRecorders()
 			c, err := d24.New(d24.Config{Login: "canary-login", SecretKey: canarySecret, APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
-				d24.WithLogger(rec.logger()), d24.WithTracerProvider(rec.tp), d24.WithMeterProvider(rec.metrics.provider),
+				d24.WithLogger(rec.logger()), d24.WithTracing(middleware.WithTracerProvider(rec.tp)), d24.WithMetrics(middleware.WithMeterProvider(rec.metrics.provider)),
 				d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 2, BaseDelay: 1e6}))
 			if err != nil {
 				t.Fatal(err)

@@ -83,7 +83,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.answers = newAnswerRules(docs)
-	if c.metrics, err = newCallMetrics(o.meter); err != nil {
+	if c.metrics, err = newCallMetrics(o.metrics); err != nil {
 		return nil, err
 	}
 	if c.apiRT, err = newChain(cfg, o, docs[openapi.Deposits], false); err != nil {
@@ -156,26 +156,16 @@ func httpClient(rt http.RoundTripper) *http.Client {
 // it: signed with the secret key, or, for the read-only document, with the
 // read-only key as a Bearer token (and never the other way round).
 func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.RoundTripper, error) {
-	var tracing []middleware.TracingOption
-	if o.tracer != nil {
-		tracing = append(tracing, middleware.WithTracerProvider(o.tracer))
-	}
-	if o.propagator != nil {
-		tracing = append(tracing, middleware.WithPropagation(o.propagator))
-	}
-	metrics := []middleware.MetricsOption{middleware.WithMetricsNamespace(metricsNamespace)}
-	if o.meter != nil {
-		metrics = append(metrics, middleware.WithMeterProvider(o.meter))
-	}
+	// The client's metrics are named d24.client.*; a namespace given to
+	// WithMetrics comes later and wins.
+	metrics := append([]middleware.MetricsOption{middleware.WithMetricsNamespace(metricsNamespace)}, o.metrics...)
 	chainOpts := []middleware.Option{
-		middleware.WithTransport(o.transport), middleware.WithDocument(doc, openapi.StringFormats(doc)),
-		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(tracing...), middleware.WithMetrics(metrics...),
+		middleware.WithAPI(middleware.D24()), middleware.WithClock(o.clock),
+		middleware.WithTransport(o.transport), middleware.WithDocument(doc),
+		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(o.tracing...), middleware.WithMetrics(metrics...),
 		// The generated clients (CardAPI, API) derive their keys as the
 		// methods do; the methods choose theirs before the chain.
 		middleware.WithIdempotencyKeyFunc(o.keyFunc),
-	}
-	if o.clock != nil {
-		chainOpts = append(chainOpts, middleware.WithChainClock(o.clock))
 	}
 	if o.logger != nil {
 		chainOpts = append(chainOpts, middleware.WithAttemptObserver(retryLogger(o.logger)))

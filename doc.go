@@ -11,7 +11,7 @@
 // Every call is validated against D24's OpenAPI documents before it is sent,
 // carries an idempotency key chosen once and reused by its retries, is retried
 // only when that cannot charge twice, is signed per attempt, and is traced and
-// measured with OpenTelemetry (WithTracerProvider, WithMeterProvider). No secret
+// measured with OpenTelemetry (WithTracing, WithMetrics). No secret
 // key, card number or CVV ever reaches a log, a span, a metric or an error.
 //
 // Errors: a D24 error answer is an *APIError (errors.Is against ErrInvalidSignature

@@ -9,6 +9,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/middleware"
 )
 
 // Every flow of the client, with every span, event and log line recorded and
@@ -18,7 +19,7 @@ func TestNothingLeaks(t *testing.T) {
 	srv := d24test.NewServer()
 	defer srv.Close()
 	tel := newTelemetry()
-	c := newClient(t, srv, d24.WithTracerProvider(tel.tp), d24.WithLogger(tel.logger))
+	c := newClient(t, srv, d24.WithTracing(middleware.WithTracerProvider(tel.tp)), d24.WithLogger(tel.logger))
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
 	canary := func(invoice, number string) d24.CardDepositRequest {
@@ -55,7 +56,7 @@ func TestNothingLeaks(t *testing.T) {
 	}))
 	defer quoting.Close()
 	q, _ := d24.New(d24.Config{Login: "l", SecretKey: srv.SecretKey, APIURL: quoting.URL, CardAPIURL: quoting.URL, AllowInsecureHTTP: true},
-		d24.WithTracerProvider(tel.tp), d24.WithLogger(tel.logger))
+		d24.WithTracing(middleware.WithTracerProvider(tel.tp)), d24.WithLogger(tel.logger))
 	_, err = q.CreateCardDeposit(ctx, canary("leak-201", canaryNumber))
 	if err == nil {
 		t.Fatal("want the 201")

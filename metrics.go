@@ -14,17 +14,22 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/d24go/d24/internal/attrcache"
+	"github.com/d24go/d24/internal/telemetry"
 	"github.com/d24go/d24/internal/version"
 	"github.com/d24go/d24/middleware"
 )
 
 // metricsNamespace prefixes the client's metrics: d24.client.calls,
 // d24.client.call.duration, and the chain's d24.client.retries and
-// d24.client.retry_budget.refusals (see WithMeterProvider).
+// d24.client.retry_budget.refusals (see WithMetrics).
 const metricsNamespace = "d24.client"
 
 // meterName is the instrumentation scope of the client's own metrics.
 const meterName = "github.com/d24go/d24"
+
+// attrOperation is the operation of a call (createCardDeposit), on its span
+// and its metrics: D24's name for what middleware calls <API name>.operation.
+const attrOperation = attribute.Key("d24.operation")
 
 // attrOutcome is how a call ended (one of the outcomes below), on
 // d24.client.calls and d24.client.call.duration.
@@ -55,9 +60,14 @@ type callMetrics struct {
 // a call's retries and their waits take up to RetryPolicy.CallTimeout (80s).
 var callDurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80}
 
-// newCallMetrics makes the client's instruments from mp (the global provider
-// when nil); nil for a noop.MeterProvider.
-func newCallMetrics(mp metric.MeterProvider) (*callMetrics, error) {
+// newCallMetrics makes the client's instruments on the provider opts name
+// (the global provider when none); nil for a noop.MeterProvider.
+func newCallMetrics(opts []middleware.MetricsOption) (*callMetrics, error) {
+	var cfg telemetry.Metrics
+	for _, o := range opts {
+		o(&cfg)
+	}
+	mp := cfg.Provider
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
@@ -83,7 +93,7 @@ func newCallMetrics(mp metric.MeterProvider) (*callMetrics, error) {
 type callKey struct{ operation, outcome string }
 
 func callAttributes(k callKey) attribute.Set {
-	return attribute.NewSet(middleware.AttrD24Operation.String(k.operation), attrOutcome.String(k.outcome))
+	return attribute.NewSet(attrOperation.String(k.operation), attrOutcome.String(k.outcome))
 }
 
 // record records a call of operation that decoded its answer into out, or

@@ -16,6 +16,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/middleware"
 )
 
 // metricsReader is an in-memory reader of what a client records.
@@ -130,7 +131,7 @@ func TestCallMetrics(t *testing.T) {
 	srv := d24test.NewServer()
 	defer srv.Close()
 	rec := newMetricsReader()
-	c := newClient(t, srv, d24.WithMeterProvider(rec.provider))
+	c := newClient(t, srv, d24.WithMetrics(middleware.WithMeterProvider(rec.provider)))
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
 

@@ -6,10 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/d24go/d24/middleware"
 )
 
@@ -19,9 +15,8 @@ type Option func(*options)
 type options struct {
 	transport   http.RoundTripper
 	httpTimeout time.Duration
-	tracer      trace.TracerProvider
-	meter       metric.MeterProvider
-	propagator  propagation.TextMapPropagator
+	tracing     []middleware.TracingOption
+	metrics     []middleware.MetricsOption
 	retry       RetryPolicy
 	keyFunc     KeyFunc
 	logger      *slog.Logger
@@ -70,28 +65,34 @@ func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) { o.transport, o.httpTimeout = c.Transport, c.Timeout }
 }
 
-// WithTracerProvider sets where spans go (the global provider by default).
-func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options) { o.tracer = tp } }
+// WithTracing configures the client's spans with the options of package
+// middleware, the same the chain takes: middleware.WithTracerProvider(tp) for
+// where spans go (the global provider by default), and
+// middleware.WithPropagation(p) to send the attempt span's trace context to
+// D24 (off by default). Each call records a call span and a span per attempt
+// (see middleware.WithTracing), with D24's attributes d24.operation,
+// d24.attempts, d24.error.code and d24.error.type.
+func WithTracing(opts ...middleware.TracingOption) Option {
+	return func(o *options) { o.tracing = append(o.tracing, opts...) }
+}
 
-// WithMeterProvider sets where metrics go (the global provider by default; a
-// noop.MeterProvider turns them off at no cost). Each call adds one to
-// d24.client.calls and records d24.client.call.duration (seconds, the
-// retries and their waits included), with d24.operation (createCardDeposit,
-// getDeposit, ...) and d24.outcome: success, card_rejected (a card deposit
-// answered REJECTED), refund_rejected (a card refund answered REJECTED),
-// api_error (D24 refused it), validation_refused (refused before sending),
-// outcome_unknown (it may have been processed: see OutcomeUnknownError),
-// canceled, timeout or error (the network, a redirect, an unreadable
-// answer). Each attempt records http.client.request.duration, and each
-// retry and each retry the budget refused adds to d24.client.retries and
-// d24.client.retry_budget.refusals (see middleware.WithMetrics for their
-// attributes). No attribute holds an ID, an amount or a URL's path.
-func WithMeterProvider(mp metric.MeterProvider) Option { return func(o *options) { o.meter = mp } }
-
-// WithPropagation sends the attempt span's trace context to D24 with p (off by
-// default).
-func WithPropagation(p propagation.TextMapPropagator) Option {
-	return func(o *options) { o.propagator = p }
+// WithMetrics configures the client's metrics with the options of package
+// middleware, the same the chain takes: middleware.WithMeterProvider(mp) for
+// where they go (the global provider by default; a noop.MeterProvider turns
+// them off at no cost). Each call adds one to d24.client.calls and records
+// d24.client.call.duration (seconds, the retries and their waits included),
+// with d24.operation (createCardDeposit, getDeposit, ...) and d24.outcome:
+// success, card_rejected (a card deposit answered REJECTED), refund_rejected
+// (a card refund answered REJECTED), api_error (D24 refused it),
+// validation_refused (refused before sending), outcome_unknown (it may have
+// been processed: see OutcomeUnknownError), canceled, timeout or error (the
+// network, a redirect, an unreadable answer). Each attempt records
+// http.client.request.duration, and each retry and each retry the budget
+// refused adds to d24.client.retries and d24.client.retry_budget.refusals
+// (see middleware.WithMetrics for their attributes). No attribute holds an
+// ID, an amount or a URL's path.
+func WithMetrics(opts ...middleware.MetricsOption) Option {
+	return func(o *options) { o.metrics = append(o.metrics, opts...) }
 }
 
 // WithRetryPolicy sets the retry policy and the calls' bounds (3 attempts,

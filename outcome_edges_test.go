@@ -16,6 +16,7 @@ import (
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/generated/pci"
+	"github.com/d24go/d24/middleware"
 )
 
 // A 2xx whose caller's context ends just as its headers arrive: the deposit
@@ -78,7 +79,7 @@ func TestCallSpanOfAnAnswerThatIsNot(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	f := newFakeD24(t, step{process: true, status: 200, body: `{"status":"ok"}`})
-	c := fakeClient(t, f.url, d24.WithTracerProvider(tp))
+	c := fakeClient(t, f.url, d24.WithTracing(middleware.WithTracerProvider(tp)))
 	judge(t, postOps[0].call(context.Background(), c), unknown, int(f.created.Load()))
 	_, err := c.GetDeposit(context.Background(), 1)
 	if !errors.Is(err, d24.ErrMalformedAnswer) {

@@ -37,7 +37,7 @@ func (c *Client) CreateFullRefund(ctx context.Context, req RefundRequest, opts .
 
 // refundAmountError refuses a refund's amount before anything is sent.
 func refundAmountError(rule string) error {
-	return &ValidationError{Operation: opRefund.String(), Violations: []Violation{{Field: "amount", Rule: rule}}}
+	return &ValidationError{API: "d24", Operation: opRefund.String(), Violations: []Violation{{Field: "amount", Rule: rule}}}
 }
 
 // GetRefund returns a refund's status as D24 has it now.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/middleware"
 )
 
 // The canary card of the leak checks: Luhn-valid and found nowhere else.
@@ -199,7 +200,7 @@ func faultClient(t *testing.T, srv *d24test.Server, tel *telemetry, host string,
 	}
 	spell := func(u string) string { return strings.Replace(u, "127.0.0.1", host, 1) }
 	client, err := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey, APIURL: spell(srv.APIURL), CardAPIURL: spell(srv.CardAPIURL), AllowInsecureHTTP: true},
-		d24.WithTransport(transport), d24.WithTracerProvider(tel.tp), d24.WithLogger(tel.logger),
+		d24.WithTransport(transport), d24.WithTracing(middleware.WithTracerProvider(tel.tp)), d24.WithLogger(tel.logger),
 		d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 3, BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond, AttemptTimeout: 150 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/middleware"
 )
 
 // The version the CHANGELOG heads with, the one the User-Agent sends and the
@@ -36,7 +37,7 @@ func TestVersionIsOneEverywhere(t *testing.T) {
 	defer srv.Close()
 	rec := newRecorders()
 	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true},
-		d24.WithUserAgent("acme-checkout/2.4.1"), d24.WithTracerProvider(rec.tp))
+		d24.WithUserAgent("acme-checkout/2.4.1"), d24.WithTracing(middleware.WithTracerProvider(rec.tp)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package middleware
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -24,6 +26,7 @@ type callState struct {
 	deadline     time.Time     // Retry: when the call's bound ends
 	attempt      int           // Retry: 0 for the first attempt
 	span         trace.Span    // CallTracing: the call span
+	opAttr       attribute.Key // CallTracing: the API's <name>.operation attribute
 	route        string        // Validator: the matched route template
 	validatedOp  string        // Validator: the matched operation's ID
 	attemptSpan  trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
@@ -106,7 +109,7 @@ func (s *callState) named(operation, route string) {
 	s.route, s.validatedOp = route, operation
 	if s.span != nil && !s.namedByOp {
 		s.span.SetName(operation)
-		s.span.SetAttributes(AttrD24Operation.String(operation))
+		s.span.SetAttributes(s.opAttr.String(operation))
 	}
 }
 
@@ -122,13 +125,19 @@ func Attempt(ctx context.Context) int {
 // WithSensitive declares values the call of ctx holds that must never be
 // recorded (a card number, a CVV): every error, span and log record the chain
 // writes about the call is scrubbed of them (see Scrubber), as of its key,
-// which the authenticators declare themselves. On a StartCall context it
-// returns ctx itself; on another it returns a context for one call, which,
-// like StartCall's, must not be shared between calls.
+// which the authenticators declare themselves (an Authenticator of one's own
+// calls WithSensitive(req.Context(), key) in its RoundTrip: inside a chain
+// the call's state exists, and a value declared again is ignored). On a
+// StartCall context, or inside a chain, it returns ctx itself; on another it
+// returns a context for one call, which, like StartCall's, must not be shared
+// between calls.
 func WithSensitive(ctx context.Context, values ...string) context.Context {
 	s, ctx := stateFrom(ctx)
-	s.scrubber = nil
 	for _, v := range values {
+		if v == "" || slices.Contains(s.sensitive[:s.nSensitive], v) || slices.Contains(s.more, v) {
+			continue // an authenticator declares its key on every attempt
+		}
+		s.scrubber = nil
 		// Kept as given, in the state itself (the Scrubber is built only if
 		// a record needs it): a call that succeeds allocates nothing for them.
 		if s.nSensitive < len(s.sensitive) {

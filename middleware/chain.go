@@ -1,23 +1,23 @@
 package middleware
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// Option configures NewChain.
-type Option func(*chainConfig)
-
 type chainConfig struct {
 	transport http.RoundTripper
 	doc       *openapi3.T
+	formats   map[string]openapi3.StringFormatValidator
 	retry     RetryPolicy
 	keyFunc   KeyFunc
 	tracing   []TracingOption
 	clock     func() time.Time
-	formats   map[string]openapi3.StringFormatValidator
+	api       *API
+	auth      Authenticator
 	noTracing bool
 	metrics   []MetricsOption
 	observers observers
@@ -26,36 +26,36 @@ type chainConfig struct {
 // WithTransport sets the RoundTripper that finally sends each attempt
 // (http.DefaultTransport by default).
 func WithTransport(rt http.RoundTripper) Option {
-	return func(c *chainConfig) { c.transport = rt }
+	return chainOption(func(c *chainConfig) { c.transport = rt })
 }
 
 // WithDocument turns on request validation against doc (see Validator).
-// formats, optional, are the document's own string format validators for the
-// validator's fast path (see WithStringFormats).
+// formats, optional, add rules to the document's own: a string of a format
+// named in them must pass both (see WithStringFormats).
 func WithDocument(doc *openapi3.T, formats ...map[string]openapi3.StringFormatValidator) Option {
-	return func(c *chainConfig) {
+	return chainOption(func(c *chainConfig) {
 		c.doc = doc
 		for _, f := range formats {
-			c.formats = f
+			c.formats = mergeFormats(c.formats, f)
 		}
-	}
+	})
 }
 
 // WithRetryPolicy sets the retry policy (DefaultRetryPolicy by default).
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *chainConfig) { c.retry = p }
+	return chainOption(func(c *chainConfig) { c.retry = p })
 }
 
 // WithIdempotencyKeyFunc derives idempotency keys from requests (for example
 // KeyFromJSONField("invoice_id")) instead of choosing random ones.
 func WithIdempotencyKeyFunc(f KeyFunc) Option {
-	return func(c *chainConfig) { c.keyFunc = f }
+	return chainOption(func(c *chainConfig) { c.keyFunc = f })
 }
 
 // WithTracing passes options to both tracing middlewares, for example
 // WithTracerProvider(tp) or WithPropagation(propagation.TraceContext{}).
 func WithTracing(opts ...TracingOption) Option {
-	return func(c *chainConfig) { c.tracing = append(c.tracing, opts...) }
+	return chainOption(func(c *chainConfig) { c.tracing = append(c.tracing, opts...) })
 }
 
 // WithMetrics passes options to the chain's metrics, for example
@@ -81,86 +81,124 @@ func WithTracing(opts ...TracingOption) Option {
 // another. Every attribute comes from a small set: no ID, path, query or
 // amount.
 func WithMetrics(opts ...MetricsOption) Option {
-	return func(c *chainConfig) { c.metrics = append(c.metrics, opts...) }
+	return chainOption(func(c *chainConfig) { c.metrics = append(c.metrics, opts...) })
 }
 
 // WithoutTracing leaves both span middlewares out of the chain.
 func WithoutTracing() Option {
-	return func(c *chainConfig) { c.noTracing = true }
+	return chainOption(func(c *chainConfig) { c.noTracing = true })
 }
 
-// WithChainClock sets the clock used for X-Date and card expiry checks.
-func WithChainClock(now func() time.Time) Option {
-	return func(c *chainConfig) { c.clock = now }
+// Authenticator builds a chain's authentication step around next, the layer
+// that sends each attempt: it is the innermost layer, run for every attempt,
+// so that a signature it makes is fresh on each. NewSigner and NewBearer are
+// two; an API's own scheme plugs in the same way:
+//
+//	middleware.WithAuthenticator(func(next http.RoundTripper) (http.RoundTripper, error) {
+//		return &acmeSigner{key: key, next: next}, nil
+//	})
+//
+// An authenticator that holds a key should declare it on each call
+// (WithSensitive), so that no record of the call holds it.
+type Authenticator func(next http.RoundTripper) (http.RoundTripper, error)
+
+// WithAuthenticator sets the chain's authentication step instead of D24's
+// Signer (see Authenticator); NewChain's login and secret must then be empty.
+func WithAuthenticator(a Authenticator) Option {
+	return chainOption(func(c *chainConfig) { c.auth = a })
 }
 
-// NewChain builds D24's middleware chain for the merchant's login and secret
-// key, outermost first:
+// SignerAuth is the Authenticator of D24's request signature (NewSigner).
+func SignerAuth(login, secret string, opts ...SignerOption) Authenticator {
+	return func(next http.RoundTripper) (http.RoundTripper, error) {
+		return NewSigner(login, secret, next, opts...)
+	}
+}
+
+// BearerAuth is the Authenticator that sends `Authorization: Bearer <token>`
+// (NewBearer).
+func BearerAuth(token string) Authenticator {
+	return func(next http.RoundTripper) (http.RoundTripper, error) { return NewBearer(token, next) }
+}
+
+// errAuthenticatorAndCredentials refuses a chain given both D24's credentials
+// and another authenticator: which one signs would not be obvious.
+var errAuthenticatorAndCredentials = errors.New("middleware: NewChain: login and secret are the default Signer's; with WithAuthenticator leave them empty")
+
+// NewChain builds the middleware chain, outermost first:
 //
-//	call span -> validation -> idempotency -> retry -> attempt span -> signer -> transport
+//	call span -> validation -> idempotency -> retry -> attempt span -> authentication -> transport
 //
-// Validation is on when WithDocument gives a document. To use it under any
-// oapi-codegen client:
+// By default it calls D24: it signs with D24's Signer for the merchant's
+// login and secret key and describes the API as D24() does. For any other
+// API, give its authentication step (WithAuthenticator, login and secret
+// empty) and its description (WithAPI). Validation is on when WithDocument
+// gives a document. Under any oapi-codegen client:
 //
-//	rt, err := middleware.NewChain(login, secret, middleware.WithDocument(openapi.MustLoad(openapi.PCI)))
+//	rt, err := middleware.NewChain(login, secret, middleware.WithDocument(doc))
 //	client, err := pci.NewClient(baseURL, pci.WithHTTPClient(&http.Client{
 //		Transport:     rt,
 //		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 //	}))
 func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
-	return newChain(opts, func(c chainConfig) (http.RoundTripper, error) {
-		var signerOpts []SignerOption
-		if c.clock != nil {
-			signerOpts = append(signerOpts, WithClock(c.clock))
-		}
-		return NewSigner(login, secret, c.transport, signerOpts...)
-	})
-}
-
-// NewReadOnlyChain builds the chain for D24's read-only lookups: the same
-// layers as NewChain, with the Bearer authenticator where the Signer would be.
-// The secret key is not given to it, so it cannot send it.
-func NewReadOnlyChain(readOnlyKey string, opts ...Option) (http.RoundTripper, error) {
-	return newChain(opts, func(c chainConfig) (http.RoundTripper, error) {
-		return NewBearer(readOnlyKey, c.transport)
-	})
-}
-
-// newChain orders the layers around the authenticator auth builds.
-func newChain(opts []Option, auth func(chainConfig) (http.RoundTripper, error)) (http.RoundTripper, error) {
 	c := chainConfig{}
 	for _, o := range opts {
-		o(&c)
+		o.applyChain(&c)
 	}
-	validatorOpts := []ValidatorOption{WithStringFormats(c.formats)}
-	if c.clock != nil {
-		validatorOpts = append(validatorOpts, WithValidationClock(c.clock))
+	if c.auth == nil {
+		c.auth = SignerAuth(login, secret, WithClock(c.clock))
+		if c.api == nil {
+			d := D24()
+			c.api = &d
+		}
+	} else if login != "" || secret != "" {
+		return nil, errAuthenticatorAndCredentials
 	}
-	rt, err := auth(c)
+	if c.api == nil {
+		c.api = &API{}
+	}
+	return newChain(c)
+}
+
+// NewReadOnlyChain builds the chain for D24's read-only lookups: NewChain
+// with the Bearer authenticator for readOnlyKey where the Signer would be. The
+// secret key is not given to it, so it cannot send it.
+func NewReadOnlyChain(readOnlyKey string, opts ...Option) (http.RoundTripper, error) {
+	return NewChain("", "", append([]Option{WithAPI(D24()), WithAuthenticator(BearerAuth(readOnlyKey))}, opts...)...)
+}
+
+// newChain orders the layers around the authenticator.
+func newChain(c chainConfig) (http.RoundTripper, error) {
+	api := *c.api
+	rt, err := c.auth(orDefault(c.transport))
 	if err != nil {
 		return nil, err
 	}
-	tracing := !c.noTracing && !newTracing(c.tracing).noop()
+	if rt == nil {
+		return nil, errors.New("middleware: NewChain: the authenticator returned no RoundTripper")
+	}
+	tracingOpts := append([]TracingOption{WithAPI(api)}, c.tracing...)
+	tracing := !c.noTracing && !newTracing(tracingOpts).noop()
 	if tracing {
-		rt = NewAttemptTracing(rt, c.tracing...)
+		rt = NewAttemptTracing(rt, tracingOpts...)
 	}
 	metrics, err := newAttemptMetrics(c.metrics)
 	if err != nil {
 		return nil, err
 	}
-	retry := newRetry(rt, c.retry, c.transport)
+	retry := newRetry(rt, c.retry, c.transport, api)
 	if metrics != nil {
 		retry.observe = append(retry.observe, metrics.observe)
 	}
 	retry.observe = append(retry.observe, c.observers...)
-	rt = NewIdempotency(retry, c.keyFunc)
+	rt = NewIdempotency(retry, c.keyFunc, WithAPI(api))
 	if c.doc != nil {
-		if rt, err = NewValidator(c.doc, rt, validatorOpts...); err != nil {
+		if rt, err = NewValidator(c.doc, rt, WithStringFormats(c.formats), WithClock(c.clock), WithAPI(api)); err != nil {
 			return nil, err
 		}
 	}
 	if tracing {
-		rt = NewCallTracing(rt, c.tracing...)
+		rt = NewCallTracing(rt, tracingOpts...)
 	}
 	return rt, nil
 }

@@ -15,12 +15,10 @@ import (
 	"sync"
 )
 
-// HeaderIdempotencyKey is the header D24 deduplicates POST requests by.
-const HeaderIdempotencyKey = "X-Idempotency-Key"
-
-// ErrBlankIdempotencyKey is returned for a request whose X-Idempotency-Key is
-// present but blank: D24 would answer it with 105 EMPTY_HEADER_VALUE.
-var ErrBlankIdempotencyKey = errors.New("d24 middleware: X-Idempotency-Key is blank; omit it or give a key")
+// ErrBlankIdempotencyKey is returned for a request whose idempotency header
+// is present but blank: the API could not deduplicate it (D24 answers 105
+// EMPTY_HEADER_VALUE).
+var ErrBlankIdempotencyKey = errors.New("middleware: the idempotency key header is blank; omit it or give a key")
 
 // KeyFunc derives an idempotency key from a request and its body, so that the
 // same deposit sent again (by a restarted process or another replica) carries
@@ -66,9 +64,9 @@ func NewIdempotencyKey() string {
 // KeyFromJSONField returns a KeyFunc that derives the key from a top-level
 // string field of the JSON body (for D24, "invoice_id") and the path (not the
 // host, whose spelling may differ between replicas): the same invoice sent to
-// the same endpoint always gets the same key, and D24 refuses a different body
-// under it (104) instead of charging twice. A body without the field gets a
-// random key.
+// the same endpoint always gets the same key, and an API that deduplicates by
+// key refuses a different body under it (D24: 104) instead of charging twice.
+// A body without the field gets a random key.
 func KeyFromJSONField(field string) KeyFunc {
 	return func(req *http.Request, body []byte) (string, error) {
 		var fields map[string]json.RawMessage
@@ -84,26 +82,36 @@ func KeyFromJSONField(field string) KeyFunc {
 	}
 }
 
-// Idempotency gives every POST an X-Idempotency-Key chosen once per call, so
-// that every retry of that call (inside it, NewChain puts the retry loop) sends
-// the same key. A caller's own key is kept; GET and other methods are left alone.
+// Idempotency gives every request of the API's keyed methods (POST by
+// default) a key under its idempotency header (API.IdempotencyHeader, given
+// with WithAPI), chosen once per call, so that every retry of that call
+// (inside it, NewChain puts the retry loop) sends the same key. A caller's own
+// key is kept; other methods, and every request of an API without an
+// idempotency header, are left alone.
 type Idempotency struct {
 	next    http.RoundTripper
 	keyFunc KeyFunc
+	api     API
+	header  string // the API's idempotency header, canonical
 }
 
 // NewIdempotency returns the idempotency middleware around next. keyFunc may be
 // nil (random keys).
-func NewIdempotency(next http.RoundTripper, keyFunc KeyFunc) *Idempotency {
-	return &Idempotency{next: orDefault(next), keyFunc: keyFunc}
+func NewIdempotency(next http.RoundTripper, keyFunc KeyFunc, opts ...IdempotencyOption) *Idempotency {
+	m := &Idempotency{next: orDefault(next), keyFunc: keyFunc}
+	for _, o := range opts {
+		o.applyIdempotency(m)
+	}
+	m.header = http.CanonicalHeaderKey(m.api.IdempotencyHeader)
+	return m
 }
 
 // RoundTrip adds the key if req needs one and has none.
 func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodPost {
+	if !m.api.keyed(req.Method) {
 		return m.next.RoundTrip(req)
 	}
-	if v, ok := req.Header[HeaderIdempotencyKey]; ok {
+	if v, ok := req.Header[m.header]; ok {
 		if len(v) == 0 || strings.TrimSpace(v[0]) == "" {
 			closeBody(req)
 			return nil, ErrBlankIdempotencyKey
@@ -116,12 +124,13 @@ func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	out := req.Clone(req.Context())
-	out.Header.Set(HeaderIdempotencyKey, key)
+	out.Header[m.header] = []string{key}
 	return m.next.RoundTrip(out)
 }
 
-// key chooses the key; a derived key that is only white space (D24 would
-// answer 105) falls back to a random one here, where no validation follows.
+// key chooses the key; a derived key that is only white space (the API could
+// not deduplicate by it) falls back to a random one here, where no validation
+// follows.
 func (m *Idempotency) key(req *http.Request) (string, error) {
 	key, err := ChooseIdempotencyKey(req, nil, m.keyFunc)
 	if err == nil && strings.TrimSpace(key) == "" {
@@ -141,17 +150,17 @@ func ChooseIdempotencyKey(req *http.Request, body []byte, keyFunc KeyFunc) (stri
 	if body == nil {
 		rc, err := req.GetBody()
 		if err != nil {
-			return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+			return "", fmt.Errorf("middleware: reading the body for the idempotency key: %w", err)
 		}
 		body, err = io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
-			return "", fmt.Errorf("d24 middleware: reading the body for the idempotency key: %w", err)
+			return "", fmt.Errorf("middleware: reading the body for the idempotency key: %w", err)
 		}
 	}
 	key, err := keyFunc(req, body)
 	if err != nil {
-		return "", fmt.Errorf("d24 middleware: idempotency key function: %w", err)
+		return "", fmt.Errorf("middleware: idempotency key function: %w", err)
 	}
 	if key == "" {
 		return NewIdempotencyKey(), nil

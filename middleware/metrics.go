@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 
 	"github.com/d24go/d24/internal/attrcache"
+	"github.com/d24go/d24/internal/telemetry"
 	"github.com/d24go/d24/internal/version"
 )
 
@@ -21,19 +22,15 @@ import (
 // WithMetricsNamespace sets another.
 const DefaultMetricsNamespace = "http.client"
 
-// MetricsOption configures the chain's metrics (see WithMetrics).
-type MetricsOption func(*metricsConfig)
-
-type metricsConfig struct {
-	provider  metric.MeterProvider
-	namespace string
-}
+// MetricsOption configures the chain's metrics (see WithMetrics), and a
+// d24.Client's (d24.WithMetrics).
+type MetricsOption func(*telemetry.Metrics)
 
 // WithMeterProvider sets where the chain's metrics go
 // (otel.GetMeterProvider() by default). A noop.MeterProvider leaves them out
 // of the chain, at no cost.
 func WithMeterProvider(mp metric.MeterProvider) MetricsOption {
-	return func(c *metricsConfig) { c.provider = mp }
+	return func(c *telemetry.Metrics) { c.Provider = mp }
 }
 
 // WithMetricsNamespace names the chain's own counters
@@ -41,7 +38,7 @@ func WithMeterProvider(mp metric.MeterProvider) MetricsOption {
 // (DefaultMetricsNamespace by default). http.client.request.duration keeps
 // its semantic-convention name.
 func WithMetricsNamespace(namespace string) MetricsOption {
-	return func(c *metricsConfig) { c.namespace = namespace }
+	return func(c *telemetry.Metrics) { c.Namespace = namespace }
 }
 
 // attemptMetrics records the chain's metrics from its AttemptEvents. Its
@@ -56,28 +53,28 @@ type attemptMetrics struct {
 // newAttemptMetrics makes the chain's instruments; nil when the provider is a
 // noop.MeterProvider.
 func newAttemptMetrics(opts []MetricsOption) (*attemptMetrics, error) {
-	c := metricsConfig{namespace: DefaultMetricsNamespace}
+	c := telemetry.Metrics{Namespace: DefaultMetricsNamespace}
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.provider == nil {
-		c.provider = otel.GetMeterProvider()
+	if c.Provider == nil {
+		c.Provider = otel.GetMeterProvider()
 	}
-	if _, ok := c.provider.(noop.MeterProvider); ok {
+	if _, ok := c.Provider.(noop.MeterProvider); ok {
 		return nil, nil
 	}
-	meter := c.provider.Meter(tracerName, metric.WithInstrumentationVersion(version.Version),
+	meter := c.Provider.Meter(tracerName, metric.WithInstrumentationVersion(version.Version),
 		metric.WithSchemaURL(semconv.SchemaURL))
 	m := &attemptMetrics{sets: attrcache.Cache[attemptKey]{Max: maxAttributeSets}}
 	var err error
 	if m.duration, err = httpconv.NewClientRequestDuration(meter); err != nil {
 		return nil, fmt.Errorf("middleware: metrics: %w", err)
 	}
-	if m.retries, err = meter.Int64Counter(c.namespace+".retries", metric.WithUnit("{retry}"),
+	if m.retries, err = meter.Int64Counter(c.Namespace+".retries", metric.WithUnit("{retry}"),
 		metric.WithDescription("Retries the retry policy scheduled, by the attempt that was retried.")); err != nil {
 		return nil, fmt.Errorf("middleware: metrics: %w", err)
 	}
-	if m.refusals, err = meter.Int64Counter(c.namespace+".retry_budget.refusals", metric.WithUnit("{retry}"),
+	if m.refusals, err = meter.Int64Counter(c.Namespace+".retry_budget.refusals", metric.WithUnit("{retry}"),
 		metric.WithDescription("Retries the retry policy would have made and the retry budget refused.")); err != nil {
 		return nil, fmt.Errorf("middleware: metrics: %w", err)
 	}

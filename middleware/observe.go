@@ -55,11 +55,11 @@ type AttemptObserver func(context.Context, AttemptEvent)
 // for a log record or a metric of one's own (the chain's metrics use the same
 // events, see WithMetrics).
 func WithAttemptObserver(f AttemptObserver) Option {
-	return func(c *chainConfig) {
+	return chainOption(func(c *chainConfig) {
 		if f != nil {
 			c.observers = append(c.observers, f)
 		}
-	}
+	})
 }
 
 // observers calls each observer in turn.

@@ -18,8 +18,9 @@ import (
 //   - an attempt that failed before any of its bytes could leave (no
 //     connection was ever obtained for it) processed nothing;
 //   - an attempt answered with a definitive refusal processed nothing: a 4xx
-//     other than 408 and 429 carrying the API's own error body, except the
-//     "idempotency key already used" answer (104), which says that the key's
+//     other than 408 and 429 carrying the API's own error body (as its
+//     API.ParseError reads it), except the "idempotency key already used"
+//     answer (ErrorBody.KeyReused; D24's 104), which says that the key's
 //     first use may have been processed;
 //   - every other attempt may have been processed: its answer was lost (the
 //     connection broke after the request was written, a timeout), or it was a
@@ -94,14 +95,10 @@ func safeToRepeat(method string) bool {
 	return false
 }
 
-// codeKeyAlreadyUsed is D24's answer to a repeated idempotency key: the key's
-// first use may have been processed, so it is never a refusal.
-const codeKeyAlreadyUsed = 104
-
 // mayHaveProcessed reports whether an attempt that ended with resp or err may
 // have been processed, by the rules above. It may read the start of resp's
 // body, which stays readable from the start.
-func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error, events bool) bool {
+func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error, events bool, api API) bool {
 	if err != nil {
 		return !p.neverSent(err, events)
 	}
@@ -109,8 +106,8 @@ func (p *attemptProbe) mayHaveProcessed(resp *http.Response, err error, events b
 	if code < 400 || code > 499 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests {
 		return true
 	}
-	e, ok := peekD24Error(resp)
-	return !ok || e.Code == codeKeyAlreadyUsed
+	e, ok := peekAPIError(resp, api)
+	return !ok || e.KeyReused
 }
 
 // attemptProbe watches one attempt's connection through net/http's client

@@ -21,12 +21,13 @@ import (
 // RetryPolicy says when and how a call is tried again. The zero value of any
 // field takes its default.
 //
-// A request is retried only if repeating it cannot charge twice: GET and HEAD,
-// and POST with an X-Idempotency-Key. It is retried on connection errors and on
-// 408, 429, 500, 502, 503 and 504; any other answer is final. A POST without a
-// key is retried only when no connection was ever obtained for it (its bytes
-// cannot have left). Whatever the policy, a POST's outcome is judged over all
-// its attempts (see OutcomeUnknownError).
+// A request is retried only if repeating it cannot charge twice: GET, HEAD
+// and OPTIONS, and any request that carries a key under the API's idempotency
+// header (API.IdempotencyHeader), the caller's own included. It is retried on
+// connection errors and on 408, 429, 500, 502, 503 and 504; any other answer
+// is final. A POST without a key is retried only when no connection was ever
+// obtained for it (its bytes cannot have left). Whatever the policy, a POST's
+// outcome is judged over all its attempts (see OutcomeUnknownError).
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts in all, the first included (3).
 	// 1 disables retries.
@@ -111,19 +112,27 @@ type Retry struct {
 	connEvents atomic.Bool
 	// observe, when set, is told of each attempt once judged.
 	observe observers
+	// api names the idempotency header that makes a request safe to repeat,
+	// and reads the error bodies that prove a refusal.
+	api API
 }
 
-// NewRetry returns the retry middleware around next.
-func NewRetry(next http.RoundTripper, policy RetryPolicy) *Retry {
-	return newRetry(next, policy, next)
+// NewRetry returns the retry middleware around next. WithAPI tells it the
+// API's idempotency header and error body (see API).
+func NewRetry(next http.RoundTripper, policy RetryPolicy, opts ...RetryOption) *Retry {
+	r := newRetry(next, policy, next, API{})
+	for _, o := range opts {
+		o.applyRetry(r)
+	}
+	return r
 }
 
 // newRetry is NewRetry where transport is what finally sends each attempt,
 // below next: net/http's own transport reports every connection it asks for,
 // from the first attempt on.
-func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTripper) *Retry {
+func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTripper, api API) *Retry {
 	p := policy.withDefaults()
-	r := &Retry{policy: p}
+	r := &Retry{policy: p, api: api}
 	if _, ok := orDefault(transport).(*http.Transport); ok {
 		r.connEvents.Store(true)
 	}
@@ -152,7 +161,7 @@ func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTr
 // RoundTrip sends req, retrying as the policy allows.
 func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	state, ctx := stateFrom(req.Context())
-	state.eligible = retryEligible(req)
+	state.eligible = r.eligible(req)
 	state.tracked, state.processed, state.throttled = !safeToRepeat(req.Method), false, false
 	state.judging, state.tokenPending = true, false
 	state.request = req
@@ -245,13 +254,14 @@ func rewindBody(req *http.Request) error {
 	return nil
 }
 
-// retryEligible reports whether repeating req cannot charge twice.
-func retryEligible(req *http.Request) bool {
+// eligible reports whether repeating req cannot charge twice: its method
+// changes nothing, or it carries a key under the API's idempotency header.
+func (r *Retry) eligible(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
-	return strings.TrimSpace(req.Header.Get(HeaderIdempotencyKey)) != ""
+	return r.api.IdempotencyHeader != "" && strings.TrimSpace(req.Header.Get(r.api.IdempotencyHeader)) != ""
 }
 
 // countAttempt starts an attempt: it numbers it and resets its probe (and
@@ -321,7 +331,7 @@ func (r *Retry) judge(ctx context.Context, state *callState, resp *http.Response
 		r.connEvents.Store(true)
 		events = true
 	}
-	if state.tracked && state.probe.mayHaveProcessed(resp, err, events) {
+	if state.tracked && state.probe.mayHaveProcessed(resp, err, events, r.api) {
 		state.processed = true
 	}
 	if ctx.Err() != nil {
@@ -530,7 +540,7 @@ var (
 
 type timeoutError string
 
-func (e timeoutError) Error() string        { return "d24 middleware: " + string(e) }
+func (e timeoutError) Error() string        { return "middleware: " + string(e) }
 func (e timeoutError) Timeout() bool        { return true }
 func (e timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 

@@ -24,7 +24,7 @@ func post(t *testing.T, c *http.Client, url string, key string) (*http.Response,
 }
 
 func retryOnly(p middleware.RetryPolicy) *http.Client {
-	return &http.Client{Transport: middleware.NewRetry(nil, p)}
+	return &http.Client{Transport: middleware.NewRetry(nil, p, middleware.WithAPI(middleware.D24()))}
 }
 
 var fast = middleware.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
@@ -78,7 +78,7 @@ func TestRefusedConnectionIsRetriedAndKeepsItsCause(t *testing.T) {
 	ln.Close()
 	attempts := 0
 	counting := roundTripCounter(&attempts, http.DefaultTransport)
-	c := &http.Client{Transport: middleware.NewRetry(counting, fast)}
+	c := &http.Client{Transport: middleware.NewRetry(counting, fast, middleware.WithAPI(middleware.D24()))}
 	_, err = post(t, c, "http://"+addr, "")
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("cause lost: %v", err)

@@ -16,19 +16,50 @@ import (
 	"time"
 )
 
-// D24's request signature headers.
+// This file holds everything the package knows of D24 itself: its request
+// signature (Signer) and its description (D24). Every other layer takes what
+// it needs of an API from an API value.
+
+// D24's request signature headers, and the header it deduplicates requests by.
 const (
 	HeaderDate          = "X-Date"
 	HeaderLogin         = "X-Login"
 	HeaderAuthorization = "Authorization"
+	// HeaderIdempotencyKey is D24's idempotency header (D24().IdempotencyHeader).
+	HeaderIdempotencyKey = "X-Idempotency-Key"
 	// DateLayout is X-Date's layout: UTC, no fraction of a second.
 	DateLayout = "2006-01-02T15:04:05Z"
 	// codeInvalidDateRange is D24's answer to an X-Date outside its skew window.
 	codeInvalidDateRange = 103
+	// codeKeyAlreadyUsed is D24's answer to a repeated idempotency key: the
+	// key's first use may have been processed, so it is never a refusal.
+	codeKeyAlreadyUsed = 104
 )
 
+// D24 describes D24's API: named d24 (its span attributes are d24.operation,
+// d24.attempts, d24.error.code and d24.error.type), deduplicating POST
+// requests by X-Idempotency-Key, and answering errors with its own body
+// (ParseD24Error). NewChain calls D24 unless given another authenticator.
+func D24() API {
+	return API{Name: "d24", IdempotencyHeader: HeaderIdempotencyKey, KeyedMethods: []string{http.MethodPost}, ParseError: ParseD24Error}
+}
+
+// ParseD24Error reads D24's error body, {"code": 102, "type":
+// "INVALID_SIGNATURE", ...}: only its code and type. 104 (the idempotency key
+// was used before) is KeyReused.
+func ParseD24Error(body []byte) (ErrorBody, bool) {
+	var e struct {
+		Code int    `json:"code"`
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Code == 0 {
+		return ErrorBody{}, false
+	}
+	return ErrorBody{Code: e.Code, Type: e.Type, KeyReused: e.Code == codeKeyAlreadyUsed}, true
+}
+
 // ErrMissingCredentials is returned by NewSigner for an empty login or secret key.
-var ErrMissingCredentials = errors.New("d24 middleware: login and secret key are required")
+var ErrMissingCredentials = errors.New("middleware: signer: login and secret key are required")
 
 // Signature returns the Authorization header value D24 expects:
 // "D24 " + lowercase hex HMAC-SHA256(secretKey, xDate + xLogin + body).
@@ -72,18 +103,6 @@ type signing struct {
 	sum  [sha256.Size]byte
 }
 
-// SignerOption configures a Signer.
-type SignerOption func(*Signer)
-
-// WithClock sets the clock the Signer dates requests with (time.Now by default).
-func WithClock(now func() time.Time) SignerOption {
-	return func(s *Signer) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
-
 // NewSigner returns a Signer for the merchant's login (X-Login) and secret key,
 // sending through next (http.DefaultTransport if nil).
 func NewSigner(login, secret string, next http.RoundTripper, opts ...SignerOption) (*Signer, error) {
@@ -96,7 +115,7 @@ func NewSigner(login, secret string, next http.RoundTripper, opts ...SignerOptio
 	s.secret = func() string { return secret }
 	s.macs.New = func() any { return &signing{mac: hmac.New(sha256.New, key)} }
 	for _, opt := range opts {
-		opt(s)
+		opt.applySigner(s)
 	}
 	return s, nil
 }
@@ -169,24 +188,24 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 		if repeat {
 			b, err := req.GetBody()
 			if err != nil {
-				return nil, nil, fmt.Errorf("d24 signer: rewinding the body: %w", err)
+				return nil, nil, fmt.Errorf("middleware: signer: rewinding the body: %w", err)
 			}
 			out.Body = b
 		}
 		b, err := req.GetBody()
 		if err != nil {
-			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+			return nil, nil, fmt.Errorf("middleware: signer: reading the body to sign: %w", err)
 		}
 		_, err = io.Copy(mac, b)
 		b.Close()
 		if err != nil {
-			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+			return nil, nil, fmt.Errorf("middleware: signer: reading the body to sign: %w", err)
 		}
 	default:
 		buf, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
-			return nil, nil, fmt.Errorf("d24 signer: reading the body to sign: %w", err)
+			return nil, nil, fmt.Errorf("middleware: signer: reading the body to sign: %w", err)
 		}
 		mac.Write(buf)
 		replay = buf
@@ -243,40 +262,6 @@ func (s *Signer) xDate(t time.Time) string {
 // It reads at most maxErrorPeek bytes and leaves resp.Body readable from the
 // start.
 func isD24Code(resp *http.Response, code int) bool {
-	e, ok := peekD24Error(resp)
+	e, ok := peekAPIError(resp, API{ParseError: ParseD24Error})
 	return ok && e.Code == code
-}
-
-// d24Error is the part of D24's error body the middleware looks at: never the
-// details, which can quote card data.
-type d24Error struct {
-	Code int    `json:"code"`
-	Type string `json:"type"`
-}
-
-const maxErrorPeek = 64 << 10
-
-// peekD24Error parses D24's error body from resp without consuming it.
-func peekD24Error(resp *http.Response) (d24Error, bool) {
-	if resp.Body == nil || resp.Body == http.NoBody {
-		return d24Error{}, false
-	}
-	head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorPeek))
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
-	if err != nil {
-		return d24Error{}, false
-	}
-	return parseD24Error(head)
-}
-
-// parseD24Error parses D24's error body.
-func parseD24Error(body []byte) (d24Error, bool) {
-	var e d24Error
-	if json.Unmarshal(body, &e) != nil || e.Code == 0 {
-		return d24Error{}, false
-	}
-	return e, true
 }

@@ -87,7 +87,7 @@ func TestSignerFreshSignaturePerAttempt(t *testing.T) {
 	srv := newScript(t, status(503, `{}`), status(200, `{}`))
 	var ticks atomic.Int64
 	clock := func() time.Time { return vectorDate.Add(time.Duration(ticks.Add(1)) * time.Minute) }
-	rt, err := middleware.NewChain("L", "S", middleware.WithChainClock(clock), middleware.WithoutTracing(),
+	rt, err := middleware.NewChain("L", "S", middleware.WithClock(clock), middleware.WithoutTracing(),
 		middleware.WithRetryPolicy(middleware.RetryPolicy{BaseDelay: time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)

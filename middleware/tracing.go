@@ -25,48 +25,45 @@ import (
 // tracerName is the instrumentation scope of the SDK's spans.
 const tracerName = "github.com/d24go/d24/middleware"
 
-// Span attributes beyond OpenTelemetry's HTTP conventions.
+// Span attributes beyond OpenTelemetry's HTTP conventions. The call span
+// also carries the API's own (see API): <name>.operation, the operation it
+// stands for (createCardDeposit); <name>.attempts, the attempts it made; and,
+// when the API answered with its error body, <name>.error.code and
+// <name>.error.type (102, INVALID_SIGNATURE), on attempt spans too.
 const (
-	// AttrD24Operation is the operation a call span stands for (createCardDeposit).
-	AttrD24Operation = attribute.Key("d24.operation")
-	// AttrD24ErrorCode and AttrD24ErrorType carry D24's error code and type
-	// (102, INVALID_SIGNATURE) when it answers with its error body.
-	AttrD24ErrorCode = attribute.Key("d24.error.code")
-	AttrD24ErrorType = attribute.Key("d24.error.type")
-	// AttrD24Attempts is the number of attempts a call made.
-	AttrD24Attempts = attribute.Key("d24.attempts")
 	// AttrRetryBudgetExhausted is set (true) on a call span, and on the span of
 	// its last attempt, when the retry budget refused the retry the policy
 	// would have made.
 	AttrRetryBudgetExhausted = attribute.Key("retry.budget.exhausted")
 )
 
-// TracingOption configures the tracing middlewares.
-type TracingOption func(*tracing)
-
 type tracing struct {
 	provider   trace.TracerProvider
 	propagator propagation.TextMapPropagator
 	tracer     trace.Tracer
+	api        API
+	attrs      apiAttrs
 }
 
 // WithTracerProvider sets where spans go (otel.GetTracerProvider() by default).
 func WithTracerProvider(tp trace.TracerProvider) TracingOption {
-	return func(t *tracing) { t.provider = tp }
+	return tracingOption(func(t *tracing) { t.provider = tp })
 }
 
 // WithPropagation injects the attempt span's trace context into each outgoing
-// request with p (for example propagation.TraceContext{}). Off by default: D24
-// does not use it, and a merchant may not want to tell D24 its trace IDs.
+// request with p (for example propagation.TraceContext{}). Off by default: an
+// API may not use it, and a caller may not want to tell the API its trace
+// IDs.
 func WithPropagation(p propagation.TextMapPropagator) TracingOption {
-	return func(t *tracing) { t.propagator = p }
+	return tracingOption(func(t *tracing) { t.propagator = p })
 }
 
 func newTracing(opts []TracingOption) *tracing {
 	t := &tracing{}
 	for _, o := range opts {
-		o(t)
+		o.applyTracing(t)
 	}
+	t.attrs = t.api.attrs()
 	if t.provider == nil {
 		t.provider = otel.GetTracerProvider()
 	}
@@ -131,19 +128,19 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	state, ctx := stateFrom(ctx)
 	state.namedByOp = op != ""
-	state.span = span
+	state.span, state.opAttr = span, c.t.attrs.operation
 	if op == "" {
 		span.SetName(req.Method + " " + redactPath(req.URL.Path))
 	} else {
-		span.SetAttributes(AttrD24Operation.String(op))
+		span.SetAttributes(c.t.attrs.operation.String(op))
 	}
 	span.SetAttributes(requestAttributes(req)...)
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
-	span.SetAttributes(AttrD24Attempts.Int(state.attempt + 1))
+	span.SetAttributes(c.t.attrs.attempts.Int(state.attempt + 1))
 	if state.throttled {
 		span.SetAttributes(AttrRetryBudgetExhausted.Bool(true))
 	}
-	recordOutcome(ctx, span, resp, err)
+	c.t.recordOutcome(ctx, span, resp, err)
 	if resp == nil || resp.Body == nil {
 		span.End()
 		return resp, err
@@ -218,7 +215,7 @@ func (a *AttemptTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := a.next.RoundTrip(req)
 	if recording {
-		recordOutcome(ctx, span, resp, err)
+		a.t.recordOutcome(ctx, span, resp, err)
 	}
 	return resp, err
 }
@@ -245,34 +242,34 @@ func requestAttributes(req *http.Request) []attribute.KeyValue {
 }
 
 // recordOutcome sets a span's status and outcome attributes: the status code,
-// error.type, and D24's error code and type (never its description or
+// error.type, and the API's error code and type (never its description or
 // details, which can quote card data). A call whose outcome is unknown is
 // recorded with error.type outcome_unknown and its last answer's status and
 // code, if it had one.
-func recordOutcome(ctx context.Context, span trace.Span, resp *http.Response, err error) {
+func (t *tracing) recordOutcome(ctx context.Context, span trace.Span, resp *http.Response, err error) {
 	var unknown *OutcomeUnknownError
 	switch {
 	case errors.As(err, &unknown) && unknown.StatusCode != 0:
-		e, _ := parseD24Error(unknown.Body)
-		recordAnswer(ctx, span, unknown.StatusCode, e, "outcome_unknown")
+		e, _ := t.api.parseError(unknown.Body)
+		t.recordAnswer(ctx, span, unknown.StatusCode, e, "outcome_unknown")
 	case err != nil:
 		kind := errorType(err)
 		span.SetAttributes(semconv.ErrorTypeKey.String(kind))
 		span.SetStatus(codes.Error, kind)
 	case resp.StatusCode >= 400:
-		e, _ := peekD24Error(resp)
-		recordAnswer(ctx, span, resp.StatusCode, e, "")
+		e, _ := peekAPIError(resp, t.api)
+		t.recordAnswer(ctx, span, resp.StatusCode, e, "")
 	default:
 		span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
 	}
 }
 
-// recordAnswer records an answer that is not a success: its status, D24's
-// error code and type when its body is D24's, and kind as error.type (the
-// status code when kind is empty). The type is recorded only if it is an
-// identifier holding none of the call's sensitive values (Scrubber.Token):
-// it is the server's text.
-func recordAnswer(ctx context.Context, span trace.Span, status int, e d24Error, kind string) {
+// recordAnswer records an answer that is not a success: its status, the
+// API's error code and type when its body is the API's, and kind as
+// error.type (the status code when kind is empty). The type is recorded only
+// if it is an identifier holding none of the call's sensitive values
+// (Scrubber.Token): it is the server's text.
+func (t *tracing) recordAnswer(ctx context.Context, span trace.Span, status int, e ErrorBody, kind string) {
 	code := strconv.Itoa(status)
 	desc := "HTTP " + code
 	if kind == "" {
@@ -282,11 +279,14 @@ func recordAnswer(ctx context.Context, span trace.Span, status int, e d24Error, 
 	}
 	span.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(kind))
 	if e.Code != 0 {
-		span.SetAttributes(AttrD24ErrorCode.Int(e.Code))
-		if t := ScrubberFrom(ctx).Token(e.Type); t != "" {
-			span.SetAttributes(AttrD24ErrorType.String(t))
-			desc = fmt.Sprintf("%s %d %s", desc, e.Code, t)
+		span.SetAttributes(t.attrs.errorCode.Int(e.Code))
+	}
+	if typ := ScrubberFrom(ctx).Token(e.Type); typ != "" {
+		span.SetAttributes(t.attrs.errorType.String(typ))
+		if e.Code != 0 {
+			desc = fmt.Sprintf("%s %d", desc, e.Code)
 		}
+		desc += " " + typ
 	}
 	span.SetStatus(codes.Error, desc)
 }

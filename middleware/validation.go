@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,18 +16,20 @@ import (
 // CardExpiryExtension marks an object schema holding a card expiry that must not
 // be in the past; its value names the month and year properties:
 // {"month": "expiration_month", "year": "expiration_year"}.
-const CardExpiryExtension = "x-d24-card-expiry"
+const CardExpiryExtension = schemacheck.CardExpiryExtension
 
 // NullMeansAbsentExtension, set to true on a request body's schema, says that
 // the API reads a member whose value is null as if it were absent, at every
 // depth of the body (as Java services deserialising into beans do): an
 // optional field sent as null passes, a required one sent as null is missing.
-const NullMeansAbsentExtension = "x-null-means-absent"
+const NullMeansAbsentExtension = schemacheck.NullMeansAbsentExtension
 
 // ValidationError is a request refused before anything was sent, with every
 // rule it breaks. It names fields and rules, never values: values can be card
 // data.
 type ValidationError struct {
+	// API is the name of the API the request was for (API.Name), if it has one.
+	API string
 	// Operation is the OpenAPI operationId of the request (createCardDeposit).
 	Operation string
 	// Violations lists each broken rule, sorted by field.
@@ -35,8 +38,9 @@ type ValidationError struct {
 
 // Violation is one broken rule.
 type Violation struct {
-	// Field is the path of the field in D24's wording: "payer.email",
-	// "credit_card.card_number", or a parameter name ("X-Idempotency-Key").
+	// Field is the path of the field in the document's wording:
+	// "payer.email", "credit_card.card_number", or a parameter name
+	// ("X-Idempotency-Key").
 	Field string
 	// Rule says what the field must be: "is required", "must match ^[0-9]{8}$".
 	Rule string
@@ -46,7 +50,11 @@ func (v Violation) String() string { return v.Field + ": " + v.Rule }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("d24: invalid ")
+	if e.API != "" {
+		b.WriteString(e.API)
+		b.WriteString(": ")
+	}
+	b.WriteString("invalid ")
 	b.WriteString(e.Operation)
 	b.WriteString(" request, not sent: ")
 	for i, v := range e.Violations {
@@ -70,57 +78,83 @@ func (e *ValidationError) Fields() []string {
 // Validator checks each request against an OpenAPI document before it is sent:
 // its body (required fields, types, lengths, patterns, formats, enums, bounds,
 // "exactly one of" rules), path, query and header parameters, and the card
-// expiry the document marks with x-d24-card-expiry. A request that breaks a rule
+// expiry the document marks with x-card-expiry. A request that breaks a rule
 // is refused with a *ValidationError and never reaches the network. The body is
 // read through GetBody and never rewritten. Requests the document does not
 // describe pass unchecked.
 //
 // Format checks (card numbers, emails, IP addresses) are the document's own
 // (openapi3.T.SetStringFormatValidator): load it with the format validators
-// attached, as package openapi of this module does.
+// attached, as package openapi of this module does. WithStringFormats adds
+// rules to them, never removes one.
 type Validator struct {
-	next    http.RoundTripper
-	ops     []*schemacheck.Operation
-	now     func() time.Time
-	opts    []openapi3.SchemaValidationOption
-	formats map[string]openapi3.StringFormatValidator
+	next  http.RoundTripper
+	ops   []*schemacheck.Operation
+	now   func() time.Time
+	opts  []openapi3.SchemaValidationOption
+	added map[string]openapi3.StringFormatValidator
+	api   API
 }
 
-// ValidatorOption configures a Validator.
-type ValidatorOption func(*Validator)
+// WithStringFormats adds rules to the document's own format validators: a
+// string of a format named in formats must pass the document's validator of
+// that format, if it has one, and then the one given here. Given more than
+// once, every rule holds.
+func WithStringFormats(formats map[string]openapi3.StringFormatValidator) ValidatorOption {
+	return validatorOption(func(v *Validator) { v.added = mergeFormats(v.added, formats) })
+}
 
-// WithValidationClock sets the clock card expiry is checked against.
-func WithValidationClock(now func() time.Time) ValidatorOption {
-	return func(v *Validator) {
-		if now != nil {
-			v.now = now
+type validatorOption func(*Validator)
+
+func (f validatorOption) applyValidator(v *Validator) { f(v) }
+
+// mergeFormats returns the rules of a and b together: a format named in both
+// must pass both.
+func mergeFormats(a, b map[string]openapi3.StringFormatValidator) map[string]openapi3.StringFormatValidator {
+	if len(a) == 0 {
+		return b
+	}
+	out := maps.Clone(a)
+	for name, v := range b {
+		if prev, ok := out[name]; ok {
+			v = allFormats{prev, v}
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// allFormats holds a value to every one of its validators.
+type allFormats []openapi3.StringFormatValidator
+
+func (all allFormats) Validate(s string) error {
+	for _, v := range all {
+		if err := v.Validate(s); err != nil {
+			return err
 		}
 	}
-}
-
-// WithStringFormats gives the fast path the document's own format validators
-// (the ones attached to it with SetStringFormatValidator), so it can call them
-// directly instead of through kin-openapi. They must be the same validators:
-// kin-openapi does not let the Validator read them from the document.
-func WithStringFormats(formats map[string]openapi3.StringFormatValidator) ValidatorOption {
-	return func(v *Validator) { v.formats = formats }
+	return nil
 }
 
 // NewValidator prepares validation of every operation of doc, sending valid
 // requests through next.
 func NewValidator(doc *openapi3.T, next http.RoundTripper, opts ...ValidatorOption) (*Validator, error) {
 	if doc == nil || doc.Paths == nil {
-		return nil, errors.New("d24 middleware: the validator needs an OpenAPI document with paths")
+		return nil, errors.New("middleware: the validator needs an OpenAPI document with paths")
 	}
 	v := &Validator{next: orDefault(next), now: time.Now}
 	for _, o := range opts {
-		o(v)
+		o.applyValidator(v)
 	}
+	formats, full := schemacheck.Formats(doc, v.added)
 	v.opts = schemacheck.SchemaOptions(doc)
+	if full != nil {
+		v.opts = full
+	}
 	for _, route := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(route)
 		for method, op := range item.Operations() {
-			prepared, err := schemacheck.Compile(route, method, item, op, v.formats)
+			prepared, err := schemacheck.Compile(route, method, item, op, formats)
 			if err != nil {
 				return nil, err
 			}
@@ -210,7 +244,7 @@ func (v *Validator) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		slices.SortStableFunc(violations, func(a, b Violation) int { return strings.Compare(a.String(), b.String()) })
 		violations = slices.Compact(violations)
-		return nil, &ValidationError{Operation: op.ID, Violations: violations}
+		return nil, &ValidationError{API: v.api.Name, Operation: op.ID, Violations: violations}
 	}
 	return v.next.RoundTrip(req)
 }

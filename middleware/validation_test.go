@@ -23,7 +23,7 @@ var validationNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func validatingClient(t *testing.T, doc string) *http.Client {
 	t.Helper()
-	v, err := middleware.NewValidator(openapi.MustLoad(doc), nil, middleware.WithValidationClock(fixedClock(validationNow)))
+	v, err := middleware.NewValidator(openapi.MustLoad(doc), nil, middleware.WithClock(fixedClock(validationNow)), middleware.WithAPI(middleware.D24()))
 	if err != nil {
 		t.Fatal(err)
 	}

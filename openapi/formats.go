@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/internal/docformats"
 )
 
 // Format names the documents use beyond OpenAPI's own.
@@ -26,17 +28,14 @@ var (
 )
 
 // attachFormats gives doc its own validators for the formats above, so nothing
-// is registered globally in kin-openapi.
+// is registered globally in kin-openapi; the validation middleware's fast path
+// calls the same validators.
 func attachFormats(doc *openapi3.T) {
-	for name, v := range StringFormats(doc) {
-		doc.SetStringFormatValidator(name, v)
-	}
+	docformats.Attach(doc, stringFormats(doc))
 }
 
-// StringFormats returns the validators of the formats doc uses (the ones Load
-// attaches to it), for code that checks values outside kin-openapi, such as
-// the validation middleware's fast path.
-func StringFormats(doc *openapi3.T) map[string]openapi3.StringFormatValidator {
+// stringFormats returns the validators of the formats doc uses.
+func stringFormats(doc *openapi3.T) map[string]openapi3.StringFormatValidator {
 	testCards := collectTestCards(doc)
 	return map[string]openapi3.StringFormatValidator{
 		FormatIP:    stringFormat(validIP),

@@ -38,7 +38,7 @@ const (
 // CardExpiryExtension marks an object schema whose card expiry must not be in
 // the past. Its value names the month and year properties:
 // {"month": "expiration_month", "year": "expiration_year"}.
-const CardExpiryExtension = "x-d24-card-expiry"
+const CardExpiryExtension = "x-card-expiry"
 
 // NullMeansAbsentExtension, set to true on a request body's schema, says that
 // D24 reads a member sent as null as if it were absent, at every depth.

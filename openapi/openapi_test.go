@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/d24go/d24/internal/docformats"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,7 +221,7 @@ func TestLuhn(t *testing.T) {
 
 func TestEmailFormat(t *testing.T) {
 	doc := openapi.MustLoad(openapi.PCI)
-	email := openapi.StringFormats(doc)[openapi.FormatEmail]
+	email := docformats.Of(doc, openapi.FormatEmail)
 	for addr, ok := range map[string]bool{
 		"john@example.com": true, "j.o+hn_1@sub.example.co": true, "a@b.co": true,
 		"": false, "john": false, "@example.com": false, "john@": false, "john@example": false, "john@@example.com": false,

@@ -19,6 +19,7 @@ import (
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/examples/internal/exampleenv"
+	"github.com/d24go/d24/middleware"
 )
 
 func main() {
@@ -36,7 +37,7 @@ func run(ctx context.Context, out io.Writer) error {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	defer tp.Shutdown(ctx)
 
-	env, err := exampleenv.Open(nil, d24.WithTracerProvider(tp),
+	env, err := exampleenv.Open(nil, d24.WithTracing(middleware.WithTracerProvider(tp)),
 		d24.WithRetryPolicy(d24.RetryPolicy{BaseDelay: 100 * time.Millisecond}))
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package schemacheck
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/d24go/d24/internal/docformats"
 	"net/http"
 	"sort"
 	"strings"
@@ -93,7 +94,7 @@ func TestFastPathNeverLooserThanKin(t *testing.T) {
 		doc := openapi.MustLoad(c.doc)
 		var formats map[string]openapi3.StringFormatValidator
 		if c.withFormats {
-			formats = openapi.StringFormats(doc)
+			formats = docformats.Attached(doc)
 		}
 		op, opts := compiled(t, doc, "POST", "/v3/deposits", formats), SchemaOptions(doc)
 		clock := func() time.Time { return now }

@@ -30,7 +30,7 @@ import (
 // CardExpiryExtension marks an object schema holding a card expiry that must not
 // be in the past; its value names the month and year properties:
 // {"month": "expiration_month", "year": "expiration_year"}.
-const CardExpiryExtension = "x-d24-card-expiry"
+const CardExpiryExtension = "x-card-expiry"
 
 // NullMeansAbsentExtension, set to true on a request body's schema, says that
 // the API reads a member whose value is null as if it were absent, at every
@@ -287,7 +287,7 @@ func readBody(req *http.Request) ([]byte, *http.Request, error) {
 	if req.GetBody != nil {
 		rc, err := req.GetBody()
 		if err != nil {
-			return nil, req, fmt.Errorf("d24 middleware: reading the body to validate: %w", err)
+			return nil, req, fmt.Errorf("middleware: reading the body to validate: %w", err)
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(rc)
@@ -296,7 +296,7 @@ func readBody(req *http.Request) ([]byte, *http.Request, error) {
 	b, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
-		return nil, req, fmt.Errorf("d24 middleware: reading the body to validate: %w", err)
+		return nil, req, fmt.Errorf("middleware: reading the body to validate: %w", err)
 	}
 	out := req.Clone(req.Context())
 	out.Body = io.NopCloser(bytes.NewReader(b))
