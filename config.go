@@ -81,9 +81,9 @@ var (
 	ErrMissingSecretKey = errors.New("d24: Config.SecretKey is required")
 	ErrInsecureURL      = errors.New("d24: base URLs must use https (set Config.AllowInsecureHTTP only for a local sandbox)")
 	ErrSameKeys         = errors.New("d24: Config.ReadOnlyKey equals Config.SecretKey: the secret key would travel as a Bearer token")
-	// ErrMissingReadOnlyKey is middleware.ErrMissingReadOnlyKey, one value
-	// for one meaning: a lookup made without Config.ReadOnlyKey wraps it.
-	ErrMissingReadOnlyKey = middleware.ErrMissingReadOnlyKey
+	// ErrMissingReadOnlyKey is wrapped by a lookup made without
+	// Config.ReadOnlyKey: the client has no read-only key to send.
+	ErrMissingReadOnlyKey = errors.New("no read-only key")
 )
 
 // baseURLs returns the API and card API base URLs, checked.

@@ -6,26 +6,24 @@ import (
 	"strings"
 )
 
-// ErrMissingReadOnlyKey is returned by NewBearer for an empty key, and
-// wrapped by a d24.Client's lookup made without one (d24.ErrMissingReadOnlyKey
-// is the same value).
-var ErrMissingReadOnlyKey = errors.New("no read-only key")
+// ErrMissingToken is returned by NewBearer for an empty token.
+var ErrMissingToken = errors.New("middleware: bearer: no token")
 
-// Bearer authenticates D24's read-only lookups (payment methods, exchange
-// rates, states, banks) with `Authorization: Bearer <read-only key>`. It sends
-// nothing else: no X-Login, no X-Date, no signature. NewReadOnlyChain puts it
-// where NewChain puts the Signer, so a chain carries one kind of key only.
+// Bearer authenticates with `Authorization: Bearer <token>` (D24's read-only
+// lookups take their read-only key so). It sends nothing else: no signature.
+// Put it where NewChain puts its authenticator (BearerAuth), so a chain
+// carries one kind of key only.
 type Bearer struct {
 	next   http.RoundTripper
 	header string
 }
 
-// NewBearer returns the Bearer authenticator for readOnlyKey around next.
-func NewBearer(readOnlyKey string, next http.RoundTripper) (*Bearer, error) {
-	if readOnlyKey == "" {
-		return nil, ErrMissingReadOnlyKey
+// NewBearer returns the Bearer authenticator for token around next.
+func NewBearer(token string, next http.RoundTripper) (*Bearer, error) {
+	if token == "" {
+		return nil, ErrMissingToken
 	}
-	return &Bearer{next: orDefault(next), header: "Bearer " + readOnlyKey}, nil
+	return &Bearer{next: orDefault(next), header: "Bearer " + token}, nil
 }
 
 // String describes the Bearer without its key.
@@ -34,7 +32,7 @@ func (b *Bearer) String() string { return "middleware.Bearer{key: [REDACTED]}" }
 // GoString describes the Bearer without its key for %#v.
 func (b *Bearer) GoString() string { return b.String() }
 
-// RoundTrip sends req with the read-only key, replacing any Authorization.
+// RoundTrip sends req with the token, replacing any Authorization.
 func (b *Bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	authenticatedWith(req.Context(), strings.TrimPrefix(b.header, "Bearer "))
 	out := shallowCopy(req, 1)

@@ -6,7 +6,7 @@ import (
 )
 
 // RetryBudget is a token bucket that retries draw from, shared by every call
-// of the chains that hold it (a d24.Client shares one between its hosts), as
+// of the chains that hold it (a client of several hosts can share one), as
 // AWS's SDKs keep a retry quota: each retry takes one token, and each attempt
 // the server answered (any answer but 408, 429 and 5xx) puts back a fraction
 // of one, up to the bucket's size. Isolated faults are retried as if there

@@ -16,8 +16,7 @@ import (
 )
 
 // ErrBlankIdempotencyKey is returned for a request whose idempotency header
-// is present but blank: the API could not deduplicate it (D24 answers 105
-// EMPTY_HEADER_VALUE).
+// is present but blank: the API could not deduplicate it.
 var ErrBlankIdempotencyKey = errors.New("middleware: the idempotency key header is blank; omit it or give a key")
 
 // KeyFunc derives an idempotency key from a request and its body, so that the

@@ -181,7 +181,7 @@ func (s Scrubber) byValue(t string) string {
 }
 
 // Token returns t when it is a short identifier that holds none of the
-// Scrubber's values (D24's error types are: INVALID_SIGNATURE), and "" for any
+// Scrubber's values (an API's error type, such as INVALID_SIGNATURE), and "" for any
 // other text, which a span or metric attribute must not carry.
 func (s Scrubber) Token(t string) string {
 	if !identifier.MatchString(t) || s.Text(t) != t {

@@ -35,15 +35,6 @@ const (
 	Common = "common.yaml"
 )
 
-// CardExpiryExtension marks an object schema whose card expiry must not be in
-// the past. Its value names the month and year properties:
-// {"month": "expiration_month", "year": "expiration_year"}.
-const CardExpiryExtension = "x-card-expiry"
-
-// NullMeansAbsentExtension, set to true on a request body's schema, says that
-// D24 reads a member sent as null as if it were absent, at every depth.
-const NullMeansAbsentExtension = "x-null-means-absent"
-
 // TestCardsExtension lists, on a schema with format card-number, D24's staging
 // test cards that are accepted although some fail the Luhn check.
 const TestCardsExtension = "x-d24-test-cards"

@@ -3,7 +3,6 @@ package openapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/d24go/d24/internal/docformats"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/d24go/d24/generated/deposits"
 	"github.com/d24go/d24/generated/pci"
 	"github.com/d24go/d24/generated/readonly"
+	"github.com/d24go/d24/internal/docformats"
 	"github.com/d24go/d24/openapi"
 )
 

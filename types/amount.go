@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/d24go/d24/internal/jsonnum"
 )
 
 // MaxRequestDecimals is the number of decimal places D24 accepts in a request
@@ -204,50 +206,8 @@ func (a *Amount) UnmarshalText(b []byte) error {
 
 // isJSONNumber reports whether b is a JSON number literal (RFC 8259 grammar).
 func isJSONNumber(b []byte) bool {
-	end, ok := ScanJSONNumber(b, 0)
+	end, ok := jsonnum.Scan(b, 0)
 	return ok && end == len(b)
-}
-
-// ScanJSONNumber reads a JSON number literal (RFC 8259 grammar) starting at
-// b[i] and returns the index just after it, or false if none starts there.
-func ScanJSONNumber(b []byte, i int) (int, bool) {
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return 0, false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return 0, false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return 0, false
-		}
-	}
-	return i, true
 }
 
 // truncate keeps error strings short; amounts are not secret, but a corrupt

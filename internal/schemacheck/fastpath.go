@@ -11,7 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/d24go/d24/types"
+	"github.com/d24go/d24/internal/jsonnum"
 )
 
 // The fast path checks a request body straight from its bytes against a
@@ -836,7 +836,7 @@ func (s *scanner) number() ([]byte, bool) {
 
 // isNumberAt reads a JSON number literal at *pos, advancing it.
 func isNumberAt(b []byte, pos *int) bool {
-	end, ok := types.ScanJSONNumber(b, *pos)
+	end, ok := jsonnum.Scan(b, *pos)
 	if ok {
 		*pos = end
 	}

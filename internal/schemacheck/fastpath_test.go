@@ -3,7 +3,6 @@ package schemacheck
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/d24go/d24/internal/docformats"
 	"net/http"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/d24go/d24/internal/docformats"
 	"github.com/d24go/d24/openapi"
 )
 

@@ -2,7 +2,6 @@ package schemacheck
 
 import (
 	"bytes"
-	"github.com/d24go/d24/internal/docformats"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/d24go/d24/internal/docformats"
 	"github.com/d24go/d24/openapi"
 )
 
