@@ -160,13 +160,6 @@ func NewChain(login, secret string, opts ...Option) (http.RoundTripper, error) {
 	return newChain(c)
 }
 
-// NewReadOnlyChain builds the chain for D24's read-only lookups: NewChain
-// with the Bearer authenticator for readOnlyKey where the Signer would be. The
-// secret key is not given to it, so it cannot send it.
-func NewReadOnlyChain(readOnlyKey string, opts ...Option) (http.RoundTripper, error) {
-	return NewChain("", "", append([]Option{WithAPI(D24()), WithAuthenticator(BearerAuth(readOnlyKey))}, opts...)...)
-}
-
 // newChain orders the layers around the authenticator.
 func newChain(c chainConfig) (http.RoundTripper, error) {
 	api := *c.api

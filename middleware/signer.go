@@ -58,6 +58,13 @@ func ParseD24Error(body []byte) (ErrorBody, bool) {
 	return ErrorBody{Code: e.Code, Type: e.Type, KeyReused: e.Code == codeKeyAlreadyUsed}, true
 }
 
+// NewReadOnlyChain builds the chain for D24's read-only lookups: NewChain
+// with the Bearer authenticator for readOnlyKey where the Signer would be. The
+// secret key is not given to it, so it cannot send it.
+func NewReadOnlyChain(readOnlyKey string, opts ...Option) (http.RoundTripper, error) {
+	return NewChain("", "", append([]Option{WithAPI(D24()), WithAuthenticator(BearerAuth(readOnlyKey))}, opts...)...)
+}
+
 // ErrMissingCredentials is returned by NewSigner for an empty login or secret key.
 var ErrMissingCredentials = errors.New("middleware: signer: login and secret key are required")
 
