@@ -31,7 +31,9 @@ import (
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/generated/pci"
 	"github.com/d24go/d24/middleware"
+	"github.com/d24go/d24/middleware/internal/acmeapi"
 	"github.com/d24go/d24/openapi"
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 var (
@@ -56,7 +58,22 @@ var (
 	}
 )
 
-var _, _, _, _, _, _, _, _, _, _ = errors.New, fmt.Sprint, log.Print, os.Getenv, time.Now, d24test.NewServer, pci.NewClient, middleware.NewChain, openapi.Load, slog.Default
+var _, _, _, _, _, _, _, _, _, _, _, _ = errors.New, fmt.Sprint, log.Print, os.Getenv, time.Now, d24test.NewServer, pci.NewClient, middleware.NewChain, openapi.Load, slog.Default, acmeapi.NewClient, openapi3.NewLoader
+
+// What the snippet of another API's client takes as given: its document, its
+// signer and its error body reader (see middleware/foreign_test.go).
+var (
+	acmeDoc                *openapi3.T
+	keyID, secret, baseURL string
+	parseAcmeError         middleware.ErrorParser
+)
+
+type acmeSigner struct {
+	next          http.RoundTripper
+	keyID, secret string
+}
+
+func (s *acmeSigner) RoundTrip(r *http.Request) (*http.Response, error) { return s.next.RoundTrip(r) }
 `
 
 // Every Go snippet of the README compiles as pasted into a function, given
@@ -82,7 +99,9 @@ func TestReadmeSnippetsCompile(t *testing.T) {
 	for i, b := range blocks {
 		fmt.Fprintf(&src, "\nfunc snippet%d() {\n%s}\n", i+1, b[1])
 	}
-	dir, err := os.MkdirTemp(".", "readmecheck")
+	// Inside middleware/, so that the snippet of another API's client can use
+	// the client the middleware's tests generate (middleware/internal/acmeapi).
+	dir, err := os.MkdirTemp("middleware", "readmecheck")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +109,7 @@ func TestReadmeSnippetsCompile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "snippets.go"), []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, _ := exec.Command(goTool, "build", "-gcflags=-e", "-o", os.DevNull, "./"+filepath.Base(dir)).CombinedOutput()
+	out, _ := exec.Command(goTool, "build", "-gcflags=-e", "-o", os.DevNull, "./"+filepath.ToSlash(dir)).CombinedOutput()
 
 	for _, line := range strings.Split(string(out), "\n") {
 		// A snippet shows how to call; what it declares and never uses is
