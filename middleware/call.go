@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -26,7 +25,6 @@ type callState struct {
 	deadline     time.Time     // Retry: when the call's bound ends
 	attempt      int           // Retry: 0 for the first attempt
 	span         trace.Span    // CallTracing: the call span
-	opAttr       attribute.Key // CallTracing: the API's <name>.operation attribute
 	route        string        // Validator: the matched route template
 	validatedOp  string        // Validator: the matched operation's ID
 	attemptSpan  trace.Span    // AttemptTracing: the attempt's span, while Retry judges it
@@ -102,15 +100,11 @@ func (s *callState) lastAttempt(ctx context.Context) bool {
 	return n > 0 && s.attempt+1 >= n
 }
 
-// named records the operation the Validator recognised: the call span takes its
-// ID as name unless WithOperation or StartCall gave one, and attempt spans take
-// the route; so do AttemptEvents.
+// named records the operation the Validator recognised: CallTracing names the
+// call span by its ID once the call returns, unless WithOperation or
+// StartCall gave one, and attempt spans take the route; so do AttemptEvents.
 func (s *callState) named(operation, route string) {
 	s.route, s.validatedOp = route, operation
-	if s.span != nil && !s.namedByOp {
-		s.span.SetName(operation)
-		s.span.SetAttributes(s.opAttr.String(operation))
-	}
 }
 
 // Attempt returns which attempt of its call a request is: 0 for the first, 1

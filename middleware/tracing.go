@@ -128,7 +128,7 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	state, ctx := stateFrom(ctx)
 	state.namedByOp = op != ""
-	state.span, state.opAttr = span, c.t.attrs.operation
+	state.span = span
 	if op == "" {
 		span.SetName(req.Method + " " + redactPath(req.URL.Path))
 	} else {
@@ -136,6 +136,11 @@ func (c *CallTracing) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	span.SetAttributes(requestAttributes(req)...)
 	resp, err := c.next.RoundTrip(req.WithContext(ctx))
+	if !state.namedByOp && state.validatedOp != "" {
+		// Named by the operation the Validator recognised.
+		span.SetName(state.validatedOp)
+		span.SetAttributes(c.t.attrs.operation.String(state.validatedOp))
+	}
 	span.SetAttributes(c.t.attrs.attempts.Int(state.attempt + 1))
 	if state.throttled {
 		span.SetAttributes(AttrRetryBudgetExhausted.Bool(true))
