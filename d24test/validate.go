@@ -17,6 +17,9 @@ import (
 // field, never quoting card data.
 type validator struct {
 	card, deposit, refund schemaCheck
+	// notificationURL is the rule of a deposit's notification_url, which
+	// the merchant panel's URL (WithNotificationURL) must follow too.
+	notificationURL *openapi3.Schema
 }
 
 // schemaCheck is a request schema with its own document's format validators
@@ -27,6 +30,9 @@ type schemaCheck struct {
 	// nullIsAbsent: D24 reads a member sent as null as a member left out
 	// (openapi.NullMeansAbsentExtension).
 	nullIsAbsent bool
+	// loopbackHTTP accepts an http:// notification_url on loopback
+	// (WithLoopbackHTTPNotifications).
+	loopbackHTTP bool
 }
 
 func newValidator() (*validator, error) {
@@ -43,6 +49,7 @@ func newValidator() (*validator, error) {
 		d.check.opts = append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
 		d.check.nullIsAbsent, _ = d.check.schema.Extensions[openapi.NullMeansAbsentExtension].(bool)
 	}
+	v.notificationURL = v.deposit.schema.Properties["notification_url"].Value
 	return v, nil
 }
 
@@ -59,13 +66,16 @@ func (c schemaCheck) check(body []byte) *apiError {
 		value = withoutNulls(value)
 	}
 	err := c.schema.VisitJSON(value, c.opts...)
+	if err != nil && c.loopbackHTTP {
+		err = forgiveLoopbackHTTP(value, err)
+	}
 	if err == nil {
 		return nil
 	}
 	seen := map[string]bool{}
 	var details []string
 	for _, d := range describe(err) {
-		if !seen[d] {
+		if d = hintLoopbackHTTP(value, d); !seen[d] {
 			seen[d] = true
 			details = append(details, d)
 		}
