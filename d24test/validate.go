@@ -20,6 +20,9 @@ type validator struct {
 	// notificationURL is the rule of a deposit's notification_url, which
 	// the merchant panel's URL (WithNotificationURL) must follow too.
 	notificationURL *openapi3.Schema
+	// depositStatuses and refundStatuses are the statuses the document
+	// knows, which the control API sets.
+	depositStatuses, refundStatuses []string
 }
 
 // schemaCheck is a request schema with its own document's format validators
@@ -48,9 +51,21 @@ func newValidator() (*validator, error) {
 		d.check.schema = doc.Paths.Find(d.path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
 		d.check.opts = append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
 		d.check.nullIsAbsent, _ = d.check.schema.Extensions[openapi.NullMeansAbsentExtension].(bool)
+		if d.check == &v.deposit {
+			v.depositStatuses, v.refundStatuses = enumOf(doc, "DepositStatusValue"), enumOf(doc, "RefundStatusValue")
+		}
 	}
 	v.notificationURL = v.deposit.schema.Properties["notification_url"].Value
 	return v, nil
+}
+
+// enumOf lists the values of a document's string enum.
+func enumOf(doc *openapi3.T, schema string) []string {
+	var out []string
+	for _, v := range doc.Components.Schemas[schema].Value.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
 }
 
 // check returns nil for a valid body, 502 for a body that is not JSON, and 201
