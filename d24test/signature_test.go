@@ -24,11 +24,14 @@ func TestWrongSignatureSaysWhatWasSigned(t *testing.T) {
 			h.Set("Authorization", sign("not-the-secret", sentDate, srv.Login, []byte(body)))
 		}
 	}
+	numbered := strings.Replace(depositBody, `"dep-1"`, `"4111111111111111"`, 1)
 	for _, c := range []struct {
 		name, url, body, bodyLine string
 	}{
 		{"a deposit", srv.APIURL + "/v3/deposits", depositBody,
 			fmt.Sprintf("body: %d bytes, SHA-256 %x", len(depositBody), sha256.Sum256([]byte(depositBody)))},
+		{"a card number in another member", srv.APIURL + "/v3/deposits", numbered,
+			fmt.Sprintf("body: %d bytes (its SHA-256 is not shown: the body may carry card data)", len(numbered))},
 		{"a GET", srv.APIURL + "/v3/deposits/300000001", "", "body: empty (0 bytes; a GET signs the empty string)"},
 		// The hash of a card deposit could be searched for the card number.
 		{"a card deposit", srv.CardAPIURL + "/v3/deposits", cardBody("4111111111111111", "10", "30"),
