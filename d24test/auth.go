@@ -70,7 +70,7 @@ var authorizationForm = regexp.MustCompile(`^D24 [0-9a-f]{64}$`)
 // searched for the card number and CVV in seconds.
 func signedOver(xDate, login, authorization string, body []byte) []string {
 	details := []string{
-		"signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), in lowercase hex, sent as Authorization: D24 <hex>",
+		"signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), sent as Authorization: D24 and the lowercase hex",
 		"X-Date: " + xDate,
 		"X-Login: " + login,
 	}

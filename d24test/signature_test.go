@@ -44,7 +44,7 @@ func TestWrongSignatureSaysWhatWasSigned(t *testing.T) {
 			}
 			r := do(t, srv, method, c.url, c.body, wrongKey(c.body))
 			want := fmt.Sprint([]string{
-				"signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), in lowercase hex, sent as Authorization: D24 <hex>",
+				"signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), sent as Authorization: D24 and the lowercase hex",
 				"X-Date: " + sentDate, "X-Login: " + srv.Login, c.bodyLine,
 			})
 			if r.status != 400 || r.code() != 102 || r.json["type"] != "INVALID_SIGNATURE" || fmt.Sprint(r.json["details"]) != want {

@@ -130,7 +130,7 @@ func flood(t *testing.T, sb *sandbox, n int) {
 	}
 	want := map[string]int{
 		`400 {"code":101,"description":"Missing required header: X-Date","type":"MISSING_REQUIRED_HEADER"}`: n / 2,
-		fmt.Sprintf(`400 {"code":102,"description":"Invalid signature","details":["signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), in lowercase hex, sent as Authorization: D24 \u003chex\u003e","X-Date: (sent)","X-Login: %s","body: 1048576 bytes, SHA-256 %x"],"type":"INVALID_SIGNATURE"}`,
+		fmt.Sprintf(`400 {"code":102,"description":"Invalid signature","details":["signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), sent as Authorization: D24 and the lowercase hex","X-Date: (sent)","X-Login: %s","body: 1048576 bytes, SHA-256 %x"],"type":"INVALID_SIGNATURE"}`,
 			testLogin, sha256.Sum256([]byte(body))): n / 2,
 	}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
