@@ -2,9 +2,6 @@ package d24test_test
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -112,12 +109,7 @@ func TestDefaultNotificationURLRule(t *testing.T) {
 // With the option, a deposit's and a refund's notifications reach a plain
 // HTTP endpoint on loopback.
 func TestLoopbackHTTPNotificationsDelivered(t *testing.T) {
-	got := make(chan string, 4)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got <- r.URL.Path + " " + string(b)
-	}))
-	defer merchant.Close()
+	merchant, got := loopbackMerchant(t)
 	srv := d24test.NewServer(d24test.WithLoopbackHTTPNotifications(), d24test.WithNotificationURL(merchant.URL+"/panel"))
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL+"/deposit", 1), nil)
