@@ -31,6 +31,7 @@ const refundBody = `"invoice_id":"dep-1","bank_account":{"account_number":"1","b
 // exactly as SetDepositStatus and SetRefundStatus do; it is not recorded as a
 // D24 request.
 func TestControlSetsStatusesAndNotifies(t *testing.T) {
+	t.Parallel()
 	merchant, got := loopbackMerchant(t)
 	srv := d24test.NewServer(d24test.WithLoopbackHTTPNotifications(), d24test.WithNotificationURL(merchant.URL+"/panel"))
 	defer srv.Close()
@@ -68,6 +69,7 @@ func TestControlSetsStatusesAndNotifies(t *testing.T) {
 // A control request is checked like any signed request, and a refused one
 // changes nothing and notifies no one.
 func TestControlRefusals(t *testing.T) {
+	t.Parallel()
 	merchant, got := loopbackMerchant(t)
 	srv := d24test.NewServer(d24test.WithLoopbackHTTPNotifications(), d24test.WithNotificationURL(merchant.URL))
 	defer srv.Close()
@@ -119,6 +121,7 @@ func TestControlRefusals(t *testing.T) {
 // The lists show what a test needs to follow a deposit: its status and the
 // delivery of its notifications, filtered by invoice_id or deposit_id.
 func TestControlListsDepositsAndNotifications(t *testing.T) {
+	t.Parallel()
 	merchant, got := loopbackMerchant(t)
 	srv := d24test.NewServer(d24test.WithLoopbackHTTPNotifications(), d24test.WithNotificationURL(merchant.URL+"/n"))
 	defer srv.Close()
@@ -163,6 +166,7 @@ func TestControlListsDepositsAndNotifications(t *testing.T) {
 // in order; the control API's own requests take none. A list with one wrong
 // fault queues nothing.
 func TestControlInjectsFaults(t *testing.T) {
+	t.Parallel()
 	srv := d24test.NewServer()
 	defer srv.Close()
 	for _, c := range []struct{ body, detail string }{

@@ -14,6 +14,7 @@ import (
 // over, enough to find the mistake, and nothing that would sign for the
 // client: not the secret, not the expected signature, not the body.
 func TestWrongSignatureSaysWhatWasSigned(t *testing.T) {
+	t.Parallel()
 	srv := d24test.NewServer()
 	defer srv.Close()
 	var sentDate, expected string
@@ -62,6 +63,7 @@ func TestWrongSignatureSaysWhatWasSigned(t *testing.T) {
 // A header of the wrong form is named, so that a client sending
 // "HMAC-SHA256 ..." or uppercase hex learns what D24 expects.
 func TestWrongSignatureFormIsNamed(t *testing.T) {
+	t.Parallel()
 	srv := d24test.NewServer()
 	defer srv.Close()
 	for _, auth := range []string{"HMAC-SHA256 abc", "D24 " + strings.Repeat("AB", 32), "D24 00"} {
