@@ -163,7 +163,7 @@ func (v *validator) checkNotificationURL(raw string, loopbackHTTP bool) error {
 	case isLoopbackHTTP(raw):
 		return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL, as D24 requires" + loopbackHint)
 	}
-	return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL of at most 2048 characters, as D24 requires; http:// is accepted only on loopback (127.0.0.0/8, ::1, localhost) with WithLoopbackHTTPNotifications")
+	return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL of at most 2048 characters, as D24 requires; http:// is accepted only on loopback (127.0.0.0/8, ::1, localhost) with WithLoopbackHTTPNotifications (d24sandbox -allow-http-notifications)")
 }
 
 // forgiveLoopbackHTTP drops the document's https:// pattern error of a body's
