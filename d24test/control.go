@@ -30,8 +30,8 @@ import (
 //	GET  /sandbox/requests
 //	POST /sandbox/faults                 {"faults": [{"kind": "server_error"}, ...]}
 
-// controlPrefix is where the control API lives; D24's paths all begin with /v3
-// or /v1, so it cannot collide with one.
+// controlPrefix is where the control API lives: no path of D24's begins with
+// it.
 const controlPrefix = "/sandbox/"
 
 // Bounds of what the control API lets a client queue.
@@ -69,7 +69,7 @@ func controlEndpointOf(path string) (controlEndpoint, string) {
 	}
 	kind, tail, _ := strings.Cut(rest, "/")
 	id, status, ok := strings.Cut(tail, "/")
-	if !ok || status != "status" || id == "" || strings.Contains(id, "/") {
+	if !ok || status != "status" || id == "" {
 		return ctlNone, ""
 	}
 	switch kind {

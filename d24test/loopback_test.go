@@ -32,7 +32,7 @@ var notificationURLCases = []struct {
 	{"http://0x7f000001/notify", false},
 	{"http://127.1/notify", false},
 	{"http://127.0.0.1@shop.example/notify", false},
-	{"http://[fe80::1%25lo]/notify", false},
+	{"http://[::1%25lo]/notify", false},
 	{"HTTP://127.0.0.1/notify", false},
 	{"ftp://127.0.0.1/notify", false},
 }
