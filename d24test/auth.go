@@ -1,10 +1,15 @@
 package d24test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,13 +47,82 @@ func (s *Server) checkSignature(r *http.Request, body []byte) *apiError {
 	mac.Write([]byte(login))
 	mac.Write(body)
 	want := "D24 " + hex.EncodeToString(mac.Sum(nil))
-	if !hmac.Equal([]byte(r.Header.Get("Authorization")), []byte(want)) {
-		return &apiError{status: 400, Code: 102, Description: "Invalid signature", Type: "INVALID_SIGNATURE"}
+	if got := r.Header.Get("Authorization"); !hmac.Equal([]byte(got), []byte(want)) {
+		return &apiError{status: 400, Code: 102, Description: "Invalid signature", Type: "INVALID_SIGNATURE",
+			Details: signedOver(xDate, login, got, body)}
 	}
 	if v, ok := r.Header["X-Idempotency-Key"]; ok && (len(v) == 0 || strings.TrimSpace(v[0]) == "") {
 		return &apiError{status: 400, Code: 105, Description: "Empty header value: X-Idempotency-Key", Type: "EMPTY_HEADER_VALUE"}
 	}
 	return nil
+}
+
+// authorizationForm is the form of a D24 signature header.
+var authorizationForm = regexp.MustCompile(`^D24 [0-9a-f]{64}$`)
+
+// signedOver tells a client whose signature did not match what the sandbox
+// signed, so that it can find its mistake: the layout, the X-Date and X-Login
+// it read (both passed their checks already), the body's length and its
+// SHA-256, and whether the header has the right form. Never the secret, the
+// expected signature or the body; and no hash of a body that may carry card
+// data: the SHA-256 of a card deposit, whose other fields a log may show
+// (with the card number masked to its first six and last four digits), can be
+// searched for the card number and CVV in seconds.
+func signedOver(xDate, login, authorization string, body []byte) []string {
+	details := []string{
+		"signed: HMAC-SHA256, keyed by the secret key, of X-Date + X-Login + body (no separator), sent as Authorization: D24 and the lowercase hex",
+		"X-Date: " + xDate,
+		"X-Login: " + login,
+	}
+	switch {
+	case len(body) == 0:
+		details = append(details, "body: empty (0 bytes; a GET signs the empty string)")
+	case mayCarryCardData(body):
+		details = append(details, fmt.Sprintf("body: %d bytes (its SHA-256 is not shown: the body may carry card data)", len(body)))
+	default:
+		details = append(details, fmt.Sprintf("body: %d bytes, SHA-256 %x", len(body), sha256.Sum256(body)))
+	}
+	if !authorizationForm.MatchString(authorization) {
+		details = append(details, `Authorization: must be "D24 " followed by 64 lowercase hex digits`)
+	}
+	return details
+}
+
+// mayCarryCardData tells a body that has a run of 12 or more digits (as long
+// as a card number, 12 to 19), or a member the request log redacts
+// (card_number, number, cvv) at any depth. The body is parsed only when it
+// holds one of those names, or an escape that could spell one.
+func mayCarryCardData(body []byte) bool {
+	run := 0
+	for _, c := range body {
+		if c < '0' || c > '9' {
+			run = 0
+		} else if run++; run >= 12 {
+			return true
+		}
+	}
+	if !bytes.Contains(body, []byte("number")) && !bytes.Contains(body, []byte("cvv")) && !bytes.Contains(body, []byte(`\u`)) {
+		return false
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, inner := range t {
+				if k == "card_number" || k == "number" || k == "cvv" || walk(inner) {
+					return true
+				}
+			}
+		case []any:
+			return slices.ContainsFunc(t, walk)
+		}
+		return false
+	}
+	return walk(v)
 }
 
 // parseXDate reads yyyy-MM-dd'T'HH:mm:ssZ, with a fraction or an offset as the

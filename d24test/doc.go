@@ -57,4 +57,34 @@
 //     for WithShutdownTimeout, then closes the connections left, a client
 //     stalled in the middle of a body included. When it returns no goroutine
 //     of the sandbox is left.
+//
+// # Control API
+//
+// What a Go test does with SetDepositStatus, Notifications or InjectFaults, a
+// test in any language does over HTTP, under /sandbox/ on the API host (not
+// on the card host), signed like any D24 request with the sandbox's
+// credentials:
+//
+//	POST /sandbox/deposits/{id}/status   {"status": "COMPLETED"}  sets it and notifies, as SetDepositStatus
+//	POST /sandbox/refunds/{id}/status    {"status": "COMPLETED"}  sets it and notifies, as SetRefundStatus
+//	GET  /sandbox/deposits               ?invoice_id= to filter   {"deposits": [...]}
+//	GET  /sandbox/notifications          ?deposit_id= or ?refund_id=  {"notifications": [...]}, one per delivery attempt
+//	GET  /sandbox/requests               {"requests": [...]}, as Requests
+//	POST /sandbox/faults                 {"faults": [{"kind": "server_error"}, {"kind": "delay", "delay_ms": 1500},
+//	                                      {"kind": "too_many_requests", "retry_after": 2}]}  as InjectFaults
+//
+// A status must be one of D24's documents (deposits: CREATED, PENDING,
+// APPROVED, EARLY_RELEASED, FOR_REVIEW, EXPIRED, CANCELLED, COMPLETED,
+// DECLINED; refunds: PENDING, INCORRECT_DETAILS, DELIVERED, CANCELLED,
+// REJECTED, COMPLETED), set from any status, the current one included (which
+// notifies again, as D24's merchant panel can). Errors have D24's shape: 201
+// with a detail naming the field and the accepted values, 208 for an unknown
+// id, 502 for a body that is not JSON. Control requests are neither recorded
+// in Requests nor given injected faults: they are not D24's.
+//
+// # Local notification URLs
+//
+// D24 notifies https:// URLs only, and so does the sandbox, unless
+// WithLoopbackHTTPNotifications allows http:// on this machine (127.0.0.0/8,
+// ::1 or localhost, written literally) for a merchant endpoint under test.
 package d24test

@@ -103,6 +103,10 @@ func (s *Server) handler(host hostKind) http.Handler {
 			writeAnswer(w, e.answer())
 			return
 		}
+		if rt.op == opControl { // not D24's: neither recorded nor faulted
+			writeAnswer(w, s.control(r, path, rt.id, body))
+			return
+		}
 		// Test-only endpoints take no injected fault: a test completing a 3DS
 		// authentication must not use up a fault meant for the client.
 		s.respond(w, r, host, body, rt.op != opThreeDS, func() answer { return s.serve(host, rt, r, body) })

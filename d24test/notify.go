@@ -3,9 +3,17 @@ package d24test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // notifySchedule is D24's: a failed notification is sent again after 5, 25,
@@ -106,4 +114,89 @@ func (s *Server) logNotification(n Notification) {
 	s.store.mu.Lock()
 	s.store.notified.add(n)
 	s.store.mu.Unlock()
+}
+
+// WithLoopbackHTTPNotifications lets notification URLs use plain http:// when
+// their host is this machine written literally: an address in 127.0.0.0/8,
+// ::1, or localhost. It applies to the notification_url of deposits and refunds
+// and to WithNotificationURL, so that a merchant's endpoint under test needs
+// no certificate. D24 notifies only https:// URLs: without this option the
+// sandbox refuses http:// as D24 does, and with it any other http:// URL is
+// still refused. A name is never resolved to decide: one that resolves to
+// 127.0.0.1 today may resolve elsewhere tomorrow.
+func WithLoopbackHTTPNotifications() Option { return func(c *config) { c.loopbackHTTP = true } }
+
+// loopbackHint ends the detail of an http:// notification URL on loopback that
+// the sandbox refused, saying how to allow it.
+const loopbackHint = " (http:// on loopback is accepted with d24test.WithLoopbackHTTPNotifications, d24sandbox -allow-http-notifications)"
+
+// isLoopbackHTTP reports whether raw is an http:// URL whose host is a
+// loopback address written literally (127.0.0.0/8, ::1, or the IPv4-mapped
+// form of one) or localhost. The notifier parses the URL the same way
+// (net/url), so what is checked is what is dialled.
+func isLoopbackHTTP(raw string) bool {
+	if !strings.HasPrefix(raw, "http://") || strings.ContainsFunc(raw, unicode.IsSpace) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Zone() == "" && addr.Unmap().IsLoopback()
+}
+
+// checkNotificationURL holds the merchant panel's URL (WithNotificationURL) to
+// the rule of a request's notification_url: the document's https:// rule, or
+// http:// on loopback when allowed. It never quotes the URL, whose path may be
+// the merchant's secret token.
+func (v *validator) checkNotificationURL(raw string, loopbackHTTP bool) error {
+	switch {
+	case raw == "", loopbackHTTP && isLoopbackHTTP(raw):
+		return nil
+	case v.notificationURL.VisitJSON(raw) == nil:
+		return nil
+	case isLoopbackHTTP(raw):
+		return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL, as D24 requires" + loopbackHint)
+	}
+	return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL of at most 2048 characters, as D24 requires; http:// is accepted only on loopback (127.0.0.0/8, ::1, localhost) with WithLoopbackHTTPNotifications (d24sandbox -allow-http-notifications)")
+}
+
+// forgiveLoopbackHTTP drops the document's https:// pattern error of a body's
+// notification_url when it is http:// on loopback (the sandbox allows it).
+// err is VisitJSON's, with MultiErrors.
+func forgiveLoopbackHTTP(value any, err error) error {
+	multi, ok := err.(openapi3.MultiError)
+	if !ok || !isLoopbackHTTP(notificationURLOf(value)) {
+		return err
+	}
+	var kept openapi3.MultiError
+	for _, e := range multi {
+		if se, ok := e.(*openapi3.SchemaError); !ok || se.SchemaField != "pattern" || !slices.Equal(se.JSONPointer(), []string{"notification_url"}) {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return kept
+}
+
+// hintLoopbackHTTP adds to the detail refusing an http:// notification_url on
+// loopback how to have the sandbox accept it.
+func hintLoopbackHTTP(value any, detail string) string {
+	if strings.HasPrefix(detail, "notification_url: must match") && isLoopbackHTTP(notificationURLOf(value)) {
+		return detail + loopbackHint
+	}
+	return detail
+}
+
+func notificationURLOf(value any) string {
+	obj, _ := value.(map[string]any)
+	raw, _ := obj["notification_url"].(string)
+	return raw
 }

@@ -16,6 +16,7 @@ const (
 	opRefundStatus            // GET /v3/refunds/{id}, API host
 	opLookup                  // GET of a read-only lookup, API host, Bearer key
 	opThreeDS                 // /v3/3ds/{id}, card host: GET describes, signed POST completes
+	opControl                 // /sandbox/..., API host: the sandbox's control API (control.go)
 )
 
 // route is a request's operation, the methods its path takes and the id the
@@ -38,6 +39,8 @@ func routeOf(host hostKind, path string) route {
 		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
 			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodPost}, id: id}
 		}
+	case host == apiHost && strings.HasPrefix(path, controlPrefix):
+		return controlRoute(path)
 	case isReadOnlyPath(path):
 		return route{op: opLookup, methods: get}
 	case path == "/v3/refunds":

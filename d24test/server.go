@@ -61,6 +61,7 @@ type config struct {
 	idempotency       IdempotencyMode
 	threeDSCards      map[string]bool
 	notificationURL   string
+	loopbackHTTP      bool // http:// notification URLs on loopback
 	notifyUnit        time.Duration
 	notifyClient      *http.Client
 	apiAddr, cardAddr string
@@ -138,7 +139,8 @@ func WithThreeDSCard(number string) Option {
 }
 
 // WithNotificationURL sets the URL notified for deposits that give none, like
-// the one in D24's merchant panel.
+// the one in D24's merchant panel. It must be https:// (or http:// on loopback
+// with WithLoopbackHTTPNotifications): Start refuses any other.
 func WithNotificationURL(url string) Option { return func(c *config) { c.notificationURL = url } }
 
 // WithNotificationSchedule sets the unit of D24's notification retry schedule:
@@ -183,6 +185,10 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := check.checkNotificationURL(cfg.notificationURL, cfg.loopbackHTTP); err != nil {
+		return nil, err
+	}
+	check.card.loopbackHTTP, check.deposit.loopbackHTTP, check.refund.loopbackHTTP = cfg.loopbackHTTP, cfg.loopbackHTTP, cfg.loopbackHTTP
 	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg,
 		store: newStore(cfg.limits.logEntries), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)

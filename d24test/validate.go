@@ -17,6 +17,12 @@ import (
 // field, never quoting card data.
 type validator struct {
 	card, deposit, refund schemaCheck
+	// notificationURL is the rule of a deposit's notification_url, which
+	// the merchant panel's URL (WithNotificationURL) must follow too.
+	notificationURL *openapi3.Schema
+	// depositStatuses and refundStatuses are the statuses the document
+	// knows, which the control API sets.
+	depositStatuses, refundStatuses []string
 }
 
 // schemaCheck is a request schema with its own document's format validators
@@ -27,6 +33,9 @@ type schemaCheck struct {
 	// nullIsAbsent: D24 reads a member sent as null as a member left out
 	// (nullMeansAbsent).
 	nullIsAbsent bool
+	// loopbackHTTP accepts an http:// notification_url on loopback
+	// (WithLoopbackHTTPNotifications).
+	loopbackHTTP bool
 }
 
 func newValidator() (*validator, error) {
@@ -42,8 +51,21 @@ func newValidator() (*validator, error) {
 		d.check.schema = doc.Paths.Find(d.path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
 		d.check.opts = append(doc.GetSchemaValidationOptions(), openapi3.MultiErrors())
 		d.check.nullIsAbsent, _ = d.check.schema.Extensions[nullMeansAbsent].(bool)
+		if d.check == &v.deposit {
+			v.depositStatuses, v.refundStatuses = enumOf(doc, "DepositStatusValue"), enumOf(doc, "RefundStatusValue")
+		}
 	}
+	v.notificationURL = v.deposit.schema.Properties["notification_url"].Value
 	return v, nil
+}
+
+// enumOf lists the values of a document's string enum.
+func enumOf(doc *openapi3.T, schema string) []string {
+	var out []string
+	for _, v := range doc.Components.Schemas[schema].Value.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
 }
 
 // check returns nil for a valid body, 502 for a body that is not JSON, and 201
@@ -59,13 +81,16 @@ func (c schemaCheck) check(body []byte) *apiError {
 		value = withoutNulls(value)
 	}
 	err := c.schema.VisitJSON(value, c.opts...)
+	if err != nil && c.loopbackHTTP {
+		err = forgiveLoopbackHTTP(value, err)
+	}
 	if err == nil {
 		return nil
 	}
 	seen := map[string]bool{}
 	var details []string
 	for _, d := range describe(err) {
-		if !seen[d] {
+		if d = hintLoopbackHTTP(value, d); !seen[d] {
 			seen[d] = true
 			details = append(details, d)
 		}

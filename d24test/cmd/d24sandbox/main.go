@@ -3,6 +3,18 @@
 //
 //	go run ./d24test/cmd/d24sandbox -api-addr 127.0.0.1:8024 -card-addr 127.0.0.1:8025 -login L -secret S
 //
+// Tests in any language drive it through its control API, under /sandbox/ on
+// the API host, signed like any D24 request with -login and -secret: set a
+// deposit's or refund's status (which notifies), list deposits, notifications
+// and requests, queue faults for the next requests (see package d24test).
+//
+// D24 notifies https:// URLs only. To notify a merchant endpoint running on
+// this machine without a certificate, -allow-http-notifications accepts
+// http:// URLs whose host is 127.0.0.0/8, ::1 or localhost, in -notification-url
+// (the merchant panel's URL, for deposits that give none) and in requests:
+//
+//	go run ./d24test/cmd/d24sandbox -notification-url http://127.0.0.1:8080/d24/notifications -allow-http-notifications
+//
 // It prints both base URLs and stops on SIGINT or SIGTERM: requests in
 // progress get -shutdown-timeout to finish, then their connections are closed,
 // so it always exits within that time (a second signal stops it at once).
@@ -32,7 +44,8 @@ func main() {
 	login := flag.String("login", d24test.DefaultLogin, "X-Login the sandbox accepts")
 	secret := flag.String("secret", d24test.DefaultSecretKey, "secret key the sandbox accepts")
 	readOnly := flag.String("read-only-key", d24test.DefaultReadOnlyKey, "read-only key (Bearer) the lookups accept")
-	notify := flag.String("notification-url", "", "URL notified for deposits that give none")
+	notify := flag.String("notification-url", "", "URL notified for deposits and refunds that give none, as D24's merchant panel's (https://, or http:// on loopback with -allow-http-notifications)")
+	loopbackHTTP := flag.Bool("allow-http-notifications", false, "accept http:// notification URLs whose host is 127.0.0.0/8, ::1 or localhost (D24 accepts https:// only)")
 	readHeader := flag.Duration("read-header-timeout", d24test.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	bodyRead := flag.Duration("body-read-timeout", d24test.DefaultBodyReadTimeout, "time a client has to send a request's body")
 	idle := flag.Duration("idle-timeout", d24test.DefaultIdleTimeout, "time an idle keep-alive connection stays open")
@@ -46,7 +59,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := d24test.Start(
+	opts := []d24test.Option{
 		d24test.WithAddresses(*apiAddr, *cardAddr),
 		d24test.WithCredentials(*login, *secret),
 		d24test.WithReadOnlyKey(*readOnly),
@@ -60,7 +73,11 @@ func main() {
 		d24test.WithLogBodyLimit(*logBody),
 		d24test.WithNotificationWorkers(*workers),
 		d24test.WithNotificationQueueLimit(*queue),
-	)
+	}
+	if *loopbackHTTP {
+		opts = append(opts, d24test.WithLoopbackHTTPNotifications())
+	}
+	srv, err := d24test.Start(opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "d24sandbox:", err)
 		stop()

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,7 +27,11 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 const (
@@ -58,21 +63,43 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 	return startProcess(t, exe, []string{"D24SANDBOX_RUN_MAIN=1", "GORACE=" + os.Getenv("GORACE") + " atexit_sleep_ms=0"}, args...)
 }
 
-// startBuiltSandbox builds the command as a user would, without the race
-// detector whatever the tests run with, and runs it: its memory is the
-// sandbox's, not the detector's.
+// startBuiltSandbox runs the command built as a user would build it
+// (builtSandbox): its memory is the sandbox's, not the race detector's.
 func startBuiltSandbox(t *testing.T, args ...string) *sandbox {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	return startProcess(t, builtSandbox(t), nil, args...)
+}
+
+// built is the command built once for all the tests of the run.
+var built struct {
+	once sync.Once
+	dir  string
+	exe  string
+	err  error
+}
+
+// builtSandbox builds the command as a user would, without the race detector
+// whatever the tests run with, once per run, and returns its path.
+func builtSandbox(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		if built.dir, built.err = os.MkdirTemp("", "d24sandbox-test"); built.err != nil {
+			return
+		}
+		built.exe = filepath.Join(built.dir, "d24sandbox")
+		build := exec.Command(goTool, "build", "-race=false", "-o", built.exe, "github.com/d24go/d24/d24test/cmd/d24sandbox")
+		if out, err := build.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	exe := filepath.Join(t.TempDir(), "d24sandbox")
-	build := exec.Command(goTool, "build", "-race=false", "-o", exe, "github.com/d24go/d24/d24test/cmd/d24sandbox")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return startProcess(t, exe, nil, args...)
+	return built.exe
 }
 
 // startProcess runs exe with the test's credentials, addresses and args, env

@@ -49,7 +49,7 @@ func Open(sandboxOpts []d24test.Option, clientOpts ...d24.Option) (*Env, error) 
 	}
 	cfg := d24.Config{Login: login, SecretKey: secret, ReadOnlyKey: os.Getenv("D24_READ_ONLY_KEY"),
 		APIURL: os.Getenv("D24_API_URL"), CardAPIURL: os.Getenv("D24_CARD_API_URL")}
-	cfg.AllowInsecureHTTP = isLoopbackHTTP(cfg.APIURL) && isLoopbackHTTP(cfg.CardAPIURL)
+	cfg.AllowInsecureHTTP = LocalSandbox()
 	c, err := d24.New(cfg, clientOpts...)
 	if err != nil {
 		return nil, err
@@ -59,6 +59,15 @@ func Open(sandboxOpts []d24test.Option, clientOpts ...d24.Option) (*Env, error) 
 		where = fmt.Sprintf("%s and %s", cfg.APIURL, cfg.CardAPIURL)
 	}
 	return &Env{Client: c, Where: where}, nil
+}
+
+// LocalSandbox reports whether the environment names a sandbox on this
+// machine (a d24sandbox): D24_LOGIN and D24_SECRET_KEY set, and D24_API_URL and
+// D24_CARD_API_URL plain HTTP on loopback. Only then does the client accept
+// plain HTTP.
+func LocalSandbox() bool {
+	return os.Getenv("D24_LOGIN") != "" && os.Getenv("D24_SECRET_KEY") != "" &&
+		isLoopbackHTTP(os.Getenv("D24_API_URL")) && isLoopbackHTTP(os.Getenv("D24_CARD_API_URL"))
 }
 
 // isLoopbackHTTP allows plain HTTP only for a sandbox on this machine.
