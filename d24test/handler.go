@@ -71,6 +71,12 @@ func (s *Server) handler(host hostKind) http.Handler {
 		case rt.op == opNone:
 			refuse(w, r, notFound())
 			return
+		case rt.op == opCheckout: // the payer's pages: HTML, no credentials, a token in the path
+			s.serveCheckout(w, r, rt.id)
+			return
+		case rt.op == opThreeDS && (r.Method == http.MethodGet && wantsPage(r) || r.Method == http.MethodPost && isForm(r)):
+			s.serveThreeDSPage(w, r, rt.id)
+			return
 		case !slices.Contains(rt.methods, r.Method):
 			a := methodNotAllowed()
 			a.headers = map[string]string{"Allow": strings.Join(rt.methods, ", ")}

@@ -15,7 +15,8 @@ const (
 	opCreateRefund            // POST /v3/refunds, API host
 	opRefundStatus            // GET /v3/refunds/{id}, API host
 	opLookup                  // GET of a read-only lookup, API host, Bearer key
-	opThreeDS                 // /v3/3ds/{id}, card host: GET describes, signed POST completes
+	opThreeDS                 // /v3/3ds/{id}/{token}, card host: GET describes, signed POST completes; a browser gets the page
+	opCheckout                // /validate/{id}/{token} or /v1/checkout/{id}/{token}, API host: the payer's checkout page
 )
 
 // route is a request's operation, the methods its path takes and the id the
@@ -38,6 +39,9 @@ func routeOf(host hostKind, path string) route {
 		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
 			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodPost}, id: id}
 		}
+	case checkoutPrefix(path) != "":
+		return route{op: opCheckout, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
+			id: strings.TrimPrefix(path, checkoutPrefix(path))}
 	case isReadOnlyPath(path):
 		return route{op: opLookup, methods: get}
 	case path == "/v3/refunds":
@@ -48,4 +52,15 @@ func routeOf(host hostKind, path string) route {
 		return route{op: opDepositStatus, methods: get, id: strings.TrimPrefix(path, "/v3/deposits/")}
 	}
 	return route{op: opNone}
+}
+
+// checkoutPrefix is the prefix of a checkout page's path (HOSTED's, as D24's
+// hosted checkout, or ONE_SHOT's), "" for any other path.
+func checkoutPrefix(path string) string {
+	for _, p := range []string{"/validate/", "/v1/checkout/"} {
+		if strings.HasPrefix(path, p) {
+			return p
+		}
+	}
+	return ""
 }

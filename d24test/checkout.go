@@ -1,0 +1,179 @@
+package d24test
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// The checkout page at a deposit's redirect_url: /validate/{id}/{token} for a
+// HOSTED deposit, /v1/checkout/{id}/{token} for a ONE_SHOT one, on the API
+// host. GET shows the deposit as D24's checkout would; a POST of its form pays,
+// cancels or lets the deposit expire, notifies the merchant and sends the
+// payer on to the deposit's success_url, back_url or error_url.
+
+// checkoutAction is what a checkout button does.
+type checkoutAction struct {
+	status string
+	to     func(d *Deposit) string // where the payer goes next, "" for a result page
+	done   string                  // the result page's heading
+}
+
+var checkoutActions = map[string]checkoutAction{
+	"pay":    {"COMPLETED", func(d *Deposit) string { return d.successURL }, "Paid"},
+	"cancel": {"CANCELLED", func(d *Deposit) string { return d.backURL }, "Cancelled"},
+	"expire": {"EXPIRED", func(d *Deposit) string { return d.errorURL }, "Expired"},
+}
+
+// checkoutPending tells a deposit the payer can still act on from its checkout.
+func checkoutPending(d *Deposit) bool { return !d.Card && d.Status == "PENDING" }
+
+// serveCheckout answers a request to a checkout page; rest is "{id}/{token}".
+func (s *Server) serveCheckout(w http.ResponseWriter, r *http.Request, rest string) {
+	const allow = "GET, HEAD, POST"
+	ref, ok := parsePageRef(rest)
+	var d Deposit
+	if ok {
+		d, ok = s.pageDeposit(ref)
+	}
+	switch {
+	case !ok || d.Card:
+		notFoundPage(w, r)
+		return
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		writePage(w, http.StatusOK, checkoutPage(&d, r.URL.Path))
+		return
+	case r.Method != http.MethodPost:
+		methodNotAllowedPage(w, r, allow)
+		return
+	}
+	form, ok := s.readForm(w, r)
+	if !ok {
+		return
+	}
+	act, ok := checkoutActions[form.Get("action")]
+	if !ok {
+		writePage(w, http.StatusBadRequest, messagePage("Bad request", "Unknown action",
+			"Use one of the page's buttons: pay, cancel or let it expire. Nothing changed."))
+		return
+	}
+	after, changed := s.settle(ref, checkoutPending, act.status)
+	switch {
+	case after.ID == 0: // gone between the two looks: cannot happen, the store keeps deposits
+		notFoundPage(w, r)
+	case !changed:
+		p := checkoutPage(&after, r.URL.Path)
+		p.Title, p.Heading = "Not pending", "This deposit is no longer pending"
+		p.Note = "Nothing changed and nobody was notified again."
+		writePage(w, http.StatusConflict, p)
+	case act.to(&after) != "":
+		redirectFromPage(w, act.to(&after))
+	default:
+		writePage(w, http.StatusOK, resultPage(&after, act.done,
+			"The deposit gave no URL to send the payer on to, so the payer sees this page."))
+	}
+}
+
+// checkoutPage shows a deposit as D24's checkout would, with its buttons
+// while it is pending.
+func checkoutPage(d *Deposit, self string) page {
+	p := page{
+		Title:   fmt.Sprintf("Deposit %d", d.ID),
+		Heading: fmt.Sprintf("Pay %s %s", d.Amount.String(), d.Currency),
+		Status:  statusOf(d.Status),
+		Facts:   depositFacts(d),
+	}
+	pay := "Pay"
+	if d.CheckoutType == "ONE_SHOT" {
+		pm := methodOf(d)
+		p.Lead = fmt.Sprintf("Pay with %s: the payer pays at their bank or store with the details below.", pm.name)
+		p.Codes = metadataCodes(pm, pm.metadata(d))
+		if d.Country == "BR" && d.PaymentMethod != "IX" {
+			pix := paymentMethods["IX"]
+			p.Codes = append(p.Codes, metadataCodes(pix, pix.metadata(d))...)
+		}
+		pay = "Mark " + pm.name + " paid"
+	} else {
+		p.Lead = "D24's hosted checkout: here the payer chooses a payment method and pays."
+	}
+	if !checkoutPending(d) {
+		p.Note = "This deposit is no longer pending: nothing more can be done here."
+		return p
+	}
+	p.FormAction, p.Legend = self, "Play the payer"
+	p.Actions = []pageAction{
+		{Value: "pay", Label: pay, Class: "primary"},
+		{Value: "cancel", Label: "Cancel", Class: ""},
+		{Value: "expire", Label: "Let it expire", Class: "danger"},
+	}
+	p.Note = "Each button sets the deposit's status as D24 would (COMPLETED, CANCELLED or EXPIRED), " +
+		"notifies the merchant, then sends the payer to the deposit's success_url, back_url or error_url."
+	p.formOrigins = originsOf(d.successURL, d.backURL, d.errorURL)
+	return p
+}
+
+// depositFacts are what a payer sees of any deposit.
+func depositFacts(d *Deposit) []fact {
+	facts := []fact{
+		{"Amount", d.Amount.String() + " " + d.Currency},
+		{"Merchant invoice", d.InvoiceID},
+		{"Deposit ID", itoa(d.ID)},
+	}
+	if d.Country != "" {
+		facts = append(facts, fact{"Country", d.Country})
+	}
+	switch {
+	case d.Card:
+		facts = append(facts, fact{"Card", cardSummary(d)})
+	case d.PaymentMethod != "":
+		facts = append(facts, fact{"Payment method", methodOf(d).name + " (" + d.PaymentMethod + ")"})
+	default:
+		facts = append(facts, fact{"Payment method", "chosen by the payer on this page"})
+	}
+	if d.description != "" {
+		facts = append(facts, fact{"Description", d.description})
+	}
+	if name := payerName(d); name != "" {
+		facts = append(facts, fact{"Payer", name})
+	}
+	return facts
+}
+
+// methodOf is the deposit's payment method as D24 names it.
+func methodOf(d *Deposit) paymentMethod {
+	if pm := paymentMethods[d.PaymentMethod]; pm.name != "" {
+		return pm
+	}
+	return paymentMethod{kind: "BANK_TRANSFER", name: d.PaymentMethod}
+}
+
+// metadataCodes lists a ONE_SHOT deposit's metadata as copyable values, in a
+// fixed order. The Pix QR code is an image to scan: the page shows its
+// copy-and-paste code instead.
+func metadataCodes(pm paymentMethod, meta map[string]any) []fact {
+	labels := []fact{
+		{"reference", "Reference"}, {"digitable_line", "Digitable line"}, {"bar_code", "Bar code"},
+		{"beneficiary_name", "Beneficiary"}, {"agency", "Agency"}, {"account", "Account"}, {"CNPJ", "CNPJ"},
+	}
+	var out []fact
+	for _, l := range labels {
+		v, ok := meta[l.Term]
+		if !ok {
+			continue
+		}
+		label := l.Value
+		if pm.name == "Pix" {
+			label = "Pix " + map[string]string{"reference": "reference", "digitable_line": "copy-and-paste code"}[l.Term]
+		}
+		out = append(out, fact{label, fmt.Sprint(v)})
+	}
+	return out
+}
+
+// resultPage is where the payer lands when the deposit has no URL to go to.
+func resultPage(d *Deposit, heading, lead string) page {
+	note := "The merchant's notification_url is notified of the change, as D24 does."
+	if d.NotificationURL == "" {
+		note = "The deposit has no notification_url, and the sandbox none set: nobody is notified."
+	}
+	return page{Title: heading, Heading: heading, Lead: lead, Status: statusOf(d.Status), Facts: depositFacts(d), Note: note}
+}
