@@ -78,7 +78,7 @@ func (s *Server) serveCheckout(w http.ResponseWriter, r *http.Request, rest stri
 func checkoutPage(d *Deposit, self string) page {
 	p := page{
 		Title:   fmt.Sprintf("Deposit %d", d.ID),
-		Heading: fmt.Sprintf("Pay %s %s", d.Amount.String(), d.Currency),
+		Heading: "Pay " + shownAmount(d),
 		Status:  statusOf(d.Status),
 		Facts:   depositFacts(d),
 	}
@@ -114,7 +114,7 @@ func checkoutPage(d *Deposit, self string) page {
 // depositFacts are what a payer sees of any deposit.
 func depositFacts(d *Deposit) []fact {
 	facts := []fact{
-		{"Amount", d.Amount.String() + " " + d.Currency},
+		{"Amount", shownAmount(d)},
 		{"Merchant invoice", d.InvoiceID},
 		{"Deposit ID", itoa(d.ID)},
 	}
@@ -176,4 +176,10 @@ func resultPage(d *Deposit, heading, lead string) page {
 		note = "The deposit has no notification_url, and the sandbox none set: nobody is notified."
 	}
 	return page{Title: heading, Heading: heading, Lead: lead, Status: statusOf(d.Status), Facts: depositFacts(d), Note: note}
+}
+
+// shownAmount is the amount as a checkout shows it: at least two decimals
+// ("150.50 BRL"), every decimal D24 holds.
+func shownAmount(d *Deposit) string {
+	return d.Amount.StringFixed(int32(max(2, d.Amount.Decimals()))) + " " + d.Currency
 }

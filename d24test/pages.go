@@ -78,7 +78,7 @@ var pageLayout = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}{{if .Facts}}<dl>
 {{range .Facts}}<dt>{{.Term}}</dt><dd>{{.Value}}</dd>
 {{end}}</dl>
-{{end}}{{range $i, $c := .Codes}}<p class="code"><label for="code-{{$i}}">{{$c.Label}}</label><input id="code-{{$i}}" type="text" readonly value="{{$c.Value}}"></p>
+{{end}}{{range $i, $c := .Codes}}<p class="code"><label for="code-{{$i}}">{{$c.Term}}</label><input id="code-{{$i}}" type="text" readonly value="{{$c.Value}}"></p>
 {{end}}{{if .Actions}}<form method="post" action="{{.FormAction}}">
 <fieldset><legend>{{.Legend}}</legend>
 <div class="actions">{{range .Actions}}<button type="submit" name="action" value="{{.Value}}" class="{{.Class}}">{{.Label}}</button>{{end}}</div>
