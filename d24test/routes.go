@@ -12,11 +12,11 @@ const (
 	opNone          operation = iota
 	opCreateDeposit           // POST /v3/deposits, on either host
 	opDepositStatus           // GET /v3/deposits/{id}, API host
+	opCheckout                // /validate/{id}/{token}, /v1/checkout/{id}/{token}, API host: the payer's page (checkout.go)
 	opCreateRefund            // POST /v3/refunds, API host
 	opRefundStatus            // GET /v3/refunds/{id}, API host
 	opLookup                  // GET of a read-only lookup, API host, Bearer key
-	opThreeDS                 // /v3/3ds/{id}/{token}, card host: GET describes, signed POST completes; a browser gets the page
-	opCheckout                // /validate/{id}/{token} or /v1/checkout/{id}/{token}, API host: the payer's checkout page
+	opThreeDS                 // /v3/3ds/{id}, card host: GET describes, signed POST completes
 )
 
 // route is a request's operation, the methods its path takes and the id the
@@ -39,11 +39,11 @@ func routeOf(host hostKind, path string) route {
 		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
 			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodPost}, id: id}
 		}
+	case isReadOnlyPath(path):
+		return route{op: opLookup, methods: get}
 	case checkoutPrefix(path) != "":
 		return route{op: opCheckout, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
 			id: strings.TrimPrefix(path, checkoutPrefix(path))}
-	case isReadOnlyPath(path):
-		return route{op: opLookup, methods: get}
 	case path == "/v3/refunds":
 		return route{op: opCreateRefund, methods: post}
 	case strings.HasPrefix(path, "/v3/refunds/"):
