@@ -96,6 +96,7 @@ func checkoutPage(d *Deposit, self string) page {
 		p.Lead = "D24's hosted checkout: here the payer chooses a payment method and pays."
 	}
 	if !checkoutPending(d) {
+		p.Heading = "Deposit of " + shownAmount(d)
 		p.Note = "This deposit is no longer pending: nothing more can be done here."
 		return p
 	}

@@ -121,7 +121,7 @@ func TestCheckoutSettlesAndSendsThePayerOn(t *testing.T) {
 		}
 
 		p = browse(t, "GET", redirect, nil, nil)
-		if p.status != 200 || !strings.Contains(p.body, c.status) || strings.Contains(p.body, "<button") {
+		if p.status != 200 || !strings.Contains(p.body, "<h1>Deposit of 150.50 BRL</h1>") || !strings.Contains(p.body, "<strong>"+c.status+"</strong>") || strings.Contains(p.body, "<button") {
 			t.Errorf("%s: settled page %d:\n%s", c.action, p.status, p.body)
 		}
 		for _, again := range []string{"pay", "cancel", "expire"} {
