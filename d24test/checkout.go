@@ -1,9 +1,6 @@
 package d24test
 
-import (
-	"fmt"
-	"net/http"
-)
+import "fmt"
 
 // The checkout page at a deposit's redirect_url: /validate/{id}/{token} for a
 // HOSTED deposit, /v1/checkout/{id}/{token} for a ONE_SHOT one, on the API
@@ -11,67 +8,23 @@ import (
 // cancels or lets the deposit expire, notifies the merchant and sends the
 // payer on to the deposit's success_url, back_url or error_url.
 
-// checkoutAction is what a checkout button does.
-type checkoutAction struct {
-	status string
-	to     func(d *Deposit) string // where the payer goes next, "" for a result page
-	done   string                  // the result page's heading
-}
-
-var checkoutActions = map[string]checkoutAction{
-	"pay":    {"COMPLETED", func(d *Deposit) string { return d.successURL }, "Paid"},
-	"cancel": {"CANCELLED", func(d *Deposit) string { return d.backURL }, "Cancelled"},
-	"expire": {"EXPIRED", func(d *Deposit) string { return d.errorURL }, "Expired"},
+// checkout is the checkout page's flow: its buttons, the status each gives
+// and the deposit's URL each sends the payer on to.
+var checkout = &payerFlow{
+	pending: checkoutPending,
+	view:    checkoutPage,
+	outcomes: map[string]pageOutcome{
+		"pay":    {"COMPLETED", "Paid", func(d *Deposit) string { return d.successURL }},
+		"cancel": {"CANCELLED", "Cancelled", func(d *Deposit) string { return d.backURL }},
+		"expire": {"EXPIRED", "Expired", func(d *Deposit) string { return d.errorURL }},
+	},
+	buttons:    "pay, cancel or let it expire",
+	notPending: "This deposit is no longer pending",
+	doneLead:   "The deposit gave no URL to send the payer on to, so the payer sees this page.",
 }
 
 // checkoutPending tells a deposit the payer can still act on from its checkout.
 func checkoutPending(d *Deposit) bool { return !d.Card && d.Status == "PENDING" }
-
-// serveCheckout answers a request to a checkout page; rest is "{id}/{token}".
-func (s *Server) serveCheckout(w http.ResponseWriter, r *http.Request, rest string) {
-	const allow = "GET, HEAD, POST"
-	ref, ok := parsePageRef(rest)
-	var d Deposit
-	if ok {
-		d, ok = s.pageDeposit(ref)
-	}
-	switch {
-	case !ok || d.Card:
-		notFoundPage(w, r)
-		return
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		writePage(w, http.StatusOK, checkoutPage(&d, r.URL.Path))
-		return
-	case r.Method != http.MethodPost:
-		methodNotAllowedPage(w, r, allow)
-		return
-	}
-	form, ok := s.readForm(w, r)
-	if !ok {
-		return
-	}
-	act, ok := checkoutActions[form.Get("action")]
-	if !ok {
-		writePage(w, http.StatusBadRequest, messagePage("Bad request", "Unknown action",
-			"Use one of the page's buttons: pay, cancel or let it expire. Nothing changed."))
-		return
-	}
-	after, changed := s.settle(ref, checkoutPending, act.status)
-	switch {
-	case after.ID == 0: // gone between the two looks: cannot happen, the store keeps deposits
-		notFoundPage(w, r)
-	case !changed:
-		p := checkoutPage(&after, r.URL.Path)
-		p.Title, p.Heading = "Not pending", "This deposit is no longer pending"
-		p.Note = "Nothing changed and nobody was notified again."
-		writePage(w, http.StatusConflict, p)
-	case act.to(&after) != "":
-		redirectFromPage(w, act.to(&after))
-	default:
-		writePage(w, http.StatusOK, resultPage(&after, act.done,
-			"The deposit gave no URL to send the payer on to, so the payer sees this page."))
-	}
-}
 
 // checkoutPage shows a deposit as D24's checkout would, with its buttons
 // while it is pending.

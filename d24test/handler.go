@@ -72,10 +72,10 @@ func (s *Server) handler(host hostKind) http.Handler {
 			refuse(w, r, notFound())
 			return
 		case rt.op == opCheckout: // the payer's pages: HTML, no credentials, a token in the path
-			s.serveCheckout(w, r, rt.id)
+			s.servePayerPage(w, r, rt.id, checkout)
 			return
 		case rt.op == opThreeDS && (r.Method == http.MethodGet && wantsPage(r) || r.Method == http.MethodPost && isForm(r)):
-			s.serveThreeDSPage(w, r, rt.id)
+			s.servePayerPage(w, r, rt.id, threeDS)
 			return
 		case !slices.Contains(rt.methods, r.Method):
 			a := methodNotAllowed()

@@ -203,6 +203,72 @@ func (s *Server) pageDeposit(ref pageRef) (Deposit, bool) {
 	return d, true
 }
 
+// payerFlow is one of the payer's pages: which deposits it is for, how it
+// shows one, and what its buttons do.
+type payerFlow struct {
+	card       bool                               // card deposits (3DS) or the deposits API's
+	pending    func(*Deposit) bool                // whether the buttons still act
+	view       func(d *Deposit, self string) page // the page, with buttons while pending
+	outcomes   map[string]pageOutcome             // by the button's value
+	buttons    string                             // the buttons, for a refusal
+	notPending string                             // the heading of a 409
+	doneLead   string                             // the result page's sentence
+}
+
+// pageOutcome is what a button does: the status it gives, the result page's
+// heading, and the deposit's URL the payer goes on to (nil or "": the result
+// page).
+type pageOutcome struct {
+	status, done string
+	to           func(*Deposit) string
+}
+
+// servePayerPage answers a request to one of the payer's pages; rest is
+// "{id}/{token}". GET shows the deposit; a form POST acts on it once.
+func (s *Server) servePayerPage(w http.ResponseWriter, r *http.Request, rest string, f *payerFlow) {
+	ref, ok := parsePageRef(rest)
+	var d Deposit
+	if ok {
+		d, ok = s.pageDeposit(ref)
+	}
+	switch {
+	case !ok || d.Card != f.card:
+		notFoundPage(w, r)
+		return
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		writePage(w, http.StatusOK, f.view(&d, r.URL.Path))
+		return
+	case r.Method != http.MethodPost:
+		methodNotAllowedPage(w, r, "GET, HEAD, POST")
+		return
+	}
+	form, ok := s.readForm(w, r)
+	if !ok {
+		return
+	}
+	out, ok := f.outcomes[form.Get("action")]
+	if !ok {
+		writePage(w, http.StatusBadRequest, messagePage("Bad request", "Unknown action",
+			"Use one of the page's buttons: "+f.buttons+". Nothing changed."))
+		return
+	}
+	after, changed := s.settle(ref, f.pending, out.status)
+	var to string
+	if changed && out.to != nil {
+		to = out.to(&after)
+	}
+	switch {
+	case !changed:
+		p := f.view(&after, r.URL.Path)
+		p.Title, p.Heading, p.Note = "Not pending", f.notPending, "Nothing changed and nobody was notified again."
+		writePage(w, http.StatusConflict, p)
+	case to != "":
+		redirectFromPage(w, to)
+	default:
+		writePage(w, http.StatusOK, resultPage(&after, out.done, f.doneLead))
+	}
+}
+
 // settle moves the deposit ref names from a status that can take the payer's
 // action (can) to status, under the store's lock, and notifies the merchant
 // as SetDepositStatus does. It returns the deposit as it is after, and whether

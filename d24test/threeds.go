@@ -72,49 +72,20 @@ func pendingAuthentication(d *Deposit) bool {
 	return d.Card && d.Result == "PENDING_AUTHENTICATION" && d.Status == "PENDING"
 }
 
-// threeDSOutcomes are the challenge's buttons: the status each gives, as a
-// card deposit that passes (or fails) 3DS ends.
-var threeDSOutcomes = map[string]struct{ status, done string }{
-	"approve": {"COMPLETED", "Authentication approved"},
-	"fail":    {"DECLINED", "Authentication failed"},
-}
-
-// serveThreeDSPage answers a browser at an authentication_url: GET shows the
-// challenge, a form POST approves or fails it. rest is "{id}/{token}".
-func (s *Server) serveThreeDSPage(w http.ResponseWriter, r *http.Request, rest string) {
-	ref, ok := parsePageRef(rest)
-	var d Deposit
-	if ok {
-		d, ok = s.pageDeposit(ref)
-	}
-	if !ok || !d.Card {
-		notFoundPage(w, r)
-		return
-	}
-	if r.Method == http.MethodGet {
-		writePage(w, http.StatusOK, threeDSChallenge(&d, r.URL.Path))
-		return
-	}
-	form, ok := s.readForm(w, r)
-	if !ok {
-		return
-	}
-	out, ok := threeDSOutcomes[form.Get("action")]
-	if !ok {
-		writePage(w, http.StatusBadRequest, messagePage("Bad request", "Unknown action",
-			"Use one of the page's buttons: approve or fail. Nothing changed."))
-		return
-	}
-	after, changed := s.settle(ref, pendingAuthentication, out.status)
-	if !changed {
-		p := threeDSChallenge(&after, r.URL.Path)
-		p.Title, p.Heading = "Not pending", "This deposit is no longer waiting for authentication"
-		p.Note = "Nothing changed and nobody was notified again."
-		writePage(w, http.StatusConflict, p)
-		return
-	}
-	// A card deposit carries no URL to send the payer on to.
-	writePage(w, http.StatusOK, resultPage(&after, out.done, "The issuer's challenge is over; the payer returns to the merchant's site."))
+// threeDS is the challenge page's flow: approve gives the status of a card
+// deposit that passes 3DS, fail the one that does not. A card deposit carries
+// no URL to send the payer on to: each ends on a result page.
+var threeDS = &payerFlow{
+	card:    true,
+	pending: pendingAuthentication,
+	view:    threeDSChallenge,
+	outcomes: map[string]pageOutcome{
+		"approve": {status: "COMPLETED", done: "Authentication approved"},
+		"fail":    {status: "DECLINED", done: "Authentication failed"},
+	},
+	buttons:    "approve or fail",
+	notPending: "This deposit is no longer waiting for authentication",
+	doneLead:   "The issuer's challenge is over; the payer returns to the merchant's site.",
 }
 
 // threeDSChallenge is the issuer's challenge as the payer sees it.
