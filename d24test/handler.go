@@ -248,6 +248,13 @@ func notFound() answer {
 // closes the connection after the answer, so that the server does not wait
 // for the rest of a body nobody will read.
 func refuse(w http.ResponseWriter, r *http.Request, a answer) {
+	closeUnread(w, r)
+	writeAnswer(w, a)
+}
+
+// closeUnread makes the answer to a request whose body was not read close
+// the connection.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 		// net/http would still read up to 256 KiB of the unread body after
@@ -255,7 +262,6 @@ func refuse(w http.ResponseWriter, r *http.Request, a answer) {
 		// by never sending it.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
-	writeAnswer(w, a)
 }
 
 func writeAnswer(w http.ResponseWriter, a answer) {

@@ -321,14 +321,6 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (url.Values, b
 	return form, true
 }
 
-// closeUnread makes the answer close the connection when the request's body
-// was not read, as refuse does for the API.
-func closeUnread(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength != 0 {
-		w.Header().Set("Connection", "close")
-	}
-}
-
 // messagePage is a page with a heading and a sentence: 404, 405, 403, 400.
 func messagePage(title, heading, lead string) page {
 	return page{Title: title, Heading: heading, Lead: lead}
