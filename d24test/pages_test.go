@@ -283,6 +283,21 @@ func TestOneShotCheckoutShowsTheMetadata(t *testing.T) {
 	if !strings.HasPrefix(redirect, srv.APIURL+"/v1/checkout/") {
 		t.Errorf("ONE_SHOT redirect_url %q", redirect)
 	}
+
+	// A Boleto: its bar code and digitable line, and the Pix D24 offers beside it in Brazil.
+	created = do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.NewReplacer(`"IX"`, `"BL"`, "pix-1", "boleto-1").Replace(body), nil)
+	info := created.json["payment_info"].(map[string]any)
+	meta, pix := info["metadata"].(map[string]any), info["secondary_metadata"].(map[string]any)
+	p = browse(t, "GET", created.json["redirect_url"].(string), nil, nil)
+	for _, want := range []string{"Boleto (BL)", ">Mark Boleto paid</button>",
+		`>Digitable line</label><input id="code-0" type="text" readonly value="` + meta["digitable_line"].(string) + `">`,
+		`>Bar code</label><input id="code-1" type="text" readonly value="` + meta["bar_code"].(string) + `">`,
+		`>Pix copy-and-paste code</label><input id="code-3" type="text" readonly value="` + pix["digitable_line"].(string) + `">`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the Boleto checkout lacks %s:\n%s", want, p.body)
+		}
+	}
 }
 
 // The 3DS page: a browser sees the challenge (never the card number) and its
