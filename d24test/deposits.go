@@ -39,6 +39,7 @@ func (s *Server) createCardDeposit(body []byte) answer {
 		InvoiceID: req.InvoiceID, Card: true, Country: req.Country, Currency: req.Currency, Amount: req.Amount,
 		PaymentMethod: b.code, PaymentType: "CREDIT_CARD", MaskedCard: types.MaskPAN(number), CreatedAt: now,
 		NotificationURL: s.cfg.notificationURL, UserID: req.Payer.ID, payer: payerMap(req.Payer),
+		pageToken: newPageToken(), description: req.Description,
 	}
 	result, outcome := "SUCCESS", cardOutcome{}
 	switch o, isTest := testCards[number]; {
@@ -69,7 +70,7 @@ func (s *Server) createCardDeposit(body []byte) answer {
 		"deposit_id": d.ID, "user_id": d.UserID, "merchant_invoice_id": req.InvoiceID, "payment_info": info,
 	}
 	if result == "PENDING_AUTHENTICATION" {
-		resp["authentication_url"] = fmt.Sprintf("%s/v3/3ds/%d", s.CardAPIURL, d.ID)
+		resp["authentication_url"] = fmt.Sprintf("%s/v3/3ds/%d/%s", s.CardAPIURL, d.ID, d.pageToken)
 	}
 	return jsonAnswer(http.StatusOK, resp)
 }
@@ -124,7 +125,8 @@ func (s *Server) createDeposit(body []byte) answer {
 	d := &Deposit{
 		InvoiceID: req.InvoiceID, Country: req.Country, Currency: currency, Amount: req.Amount, Status: "PENDING",
 		PaymentMethod: req.PaymentMethod, CreatedAt: now, NotificationURL: req.NotificationURL, UserID: req.Payer.ID,
-		payer: payerMap(req.Payer),
+		payer: payerMap(req.Payer), pageToken: newPageToken(), description: req.Description,
+		successURL: req.SuccessURL, backURL: req.BackURL, errorURL: req.ErrorURL,
 	}
 	if d.NotificationURL == "" {
 		d.NotificationURL = s.cfg.notificationURL
@@ -140,14 +142,14 @@ func (s *Server) createDeposit(body []byte) answer {
 		"checkout_type": d.CheckoutType, "deposit_id": d.ID, "user_id": d.UserID, "merchant_invoice_id": req.InvoiceID,
 	}
 	if !oneShot {
-		resp["redirect_url"] = fmt.Sprintf("%s/validate/%d", s.APIURL, d.ID)
+		resp["redirect_url"] = fmt.Sprintf("%s/validate/%d/%s", s.APIURL, d.ID, d.pageToken)
 		return jsonAnswer(http.StatusOK, resp)
 	}
 	pm := paymentMethods[req.PaymentMethod]
 	if pm.name == "" {
 		pm = paymentMethod{kind: "BANK_TRANSFER", name: req.PaymentMethod}
 	}
-	resp["redirect_url"] = fmt.Sprintf("%s/v1/checkout/%d", s.APIURL, d.ID)
+	resp["redirect_url"] = fmt.Sprintf("%s/v1/checkout/%d/%s", s.APIURL, d.ID, d.pageToken)
 	resp["iframe"] = true
 	info := map[string]any{
 		"type": pm.kind, "payment_method": req.PaymentMethod, "payment_method_name": pm.name,

@@ -21,17 +21,40 @@
 //	// point the client at srv.APIURL and srv.CardAPIURL, log in with
 //	// srv.Login and srv.SecretKey.
 //
+// # The payer's pages
+//
+// A deposit's redirect_url (/validate/{id}/{token} for HOSTED,
+// /v1/checkout/{id}/{token} for ONE_SHOT, on the API host) is a checkout page:
+// plain HTML showing the amount, the merchant invoice, the payment method and
+// a ONE_SHOT deposit's metadata (a reference, a Pix code), with buttons to pay
+// (COMPLETED), cancel (CANCELLED) or let the deposit expire (EXPIRED). Each
+// notifies the merchant as SetDepositStatus does, then sends the payer on
+// (303 See Other) to the deposit's success_url, back_url or error_url, or shows
+// a result page when it gave none. A deposit no longer PENDING shows its
+// status and no buttons, and a POST to it is answered 409 with nobody notified.
+//
+// The token is 130 random bits: without it a page is 404, as for an unknown
+// deposit. The forms are not signed (the payer holds no credentials); a
+// browser's POST must come from the page itself (Sec-Fetch-Site, Origin). The
+// pages load nothing and run no script; they are served with a restrictive
+// Content-Security-Policy, and every value they show is escaped.
+//
 // # 3DS
 //
-// A PENDING_AUTHENTICATION card deposit's authentication_url, /v3/3ds/{id} on
-// the card API host, stands in for the payer's 3DS page. GET describes it and
-// changes nothing, with no credentials. POST, signed like any card API request
-// with the sandbox's credentials, passes the authentication: the deposit
-// becomes COMPLETED and the merchant is notified. A deposit that is not
-// waiting for authentication (DECLINED, COMPLETED, not a 3DS card deposit)
-// stays as it is and the POST is answered 409 DEPOSIT_NOT_PENDING_AUTHENTICATION
-// (the sandbox's own code: the endpoint is not D24's). Other methods are
-// answered 405 with Allow.
+// A PENDING_AUTHENTICATION card deposit's authentication_url,
+// /v3/3ds/{id}/{token} on the card API host, is the payer's 3DS challenge. A
+// browser's GET (Accept: text/html) shows it, and its form approves the
+// authentication (COMPLETED) or fails it (DECLINED), notifying the merchant.
+// An API client's GET describes it in JSON and changes nothing, with no
+// credentials. A POST signed like any card API request, with the sandbox's
+// credentials, passes the authentication: the deposit becomes COMPLETED and
+// the merchant is notified. A deposit that is not waiting for authentication
+// (DECLINED, COMPLETED, not a 3DS card deposit) stays as it is and the POST is
+// answered 409 DEPOSIT_NOT_PENDING_AUTHENTICATION (the sandbox's own code: the
+// endpoint is not D24's). D24's signature covers neither the method nor the
+// path, so the token is what names the deposit: a signed POST without it, or
+// with another, is answered 404 (a signed GET replayed as a POST completes
+// nothing). Other methods are answered 405 with Allow.
 //
 // # Limits
 //

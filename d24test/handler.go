@@ -71,6 +71,12 @@ func (s *Server) handler(host hostKind) http.Handler {
 		case rt.op == opNone:
 			refuse(w, r, notFound())
 			return
+		case rt.op == opCheckout: // the payer's pages: HTML, no credentials, a token in the path
+			s.servePayerPage(w, r, rt.id, checkout)
+			return
+		case rt.op == opThreeDS && (r.Method == http.MethodGet && wantsPage(r) || r.Method == http.MethodPost && isForm(r)):
+			s.servePayerPage(w, r, rt.id, threeDS)
+			return
 		case !slices.Contains(rt.methods, r.Method):
 			a := methodNotAllowed()
 			a.headers = map[string]string{"Allow": strings.Join(rt.methods, ", ")}
@@ -246,6 +252,13 @@ func notFound() answer {
 // closes the connection after the answer, so that the server does not wait
 // for the rest of a body nobody will read.
 func refuse(w http.ResponseWriter, r *http.Request, a answer) {
+	closeUnread(w, r)
+	writeAnswer(w, a)
+}
+
+// closeUnread makes the answer to a request whose body was not read close
+// the connection.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 		// net/http would still read up to 256 KiB of the unread body after
@@ -253,7 +266,6 @@ func refuse(w http.ResponseWriter, r *http.Request, a answer) {
 		// by never sending it.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
-	writeAnswer(w, a)
 }
 
 func writeAnswer(w http.ResponseWriter, a answer) {

@@ -12,6 +12,7 @@ const (
 	opNone          operation = iota
 	opCreateDeposit           // POST /v3/deposits, on either host
 	opDepositStatus           // GET /v3/deposits/{id}, API host
+	opCheckout                // /validate/{id}/{token}, /v1/checkout/{id}/{token}, API host: the payer's page (checkout.go)
 	opCreateRefund            // POST /v3/refunds, API host
 	opRefundStatus            // GET /v3/refunds/{id}, API host
 	opLookup                  // GET of a read-only lookup, API host, Bearer key
@@ -43,6 +44,9 @@ func routeOf(host hostKind, path string) route {
 		return controlRoute(path)
 	case isReadOnlyPath(path):
 		return route{op: opLookup, methods: get}
+	case checkoutPrefix(path) != "":
+		return route{op: opCheckout, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
+			id: strings.TrimPrefix(path, checkoutPrefix(path))}
 	case path == "/v3/refunds":
 		return route{op: opCreateRefund, methods: post}
 	case strings.HasPrefix(path, "/v3/refunds/"):
@@ -51,4 +55,15 @@ func routeOf(host hostKind, path string) route {
 		return route{op: opDepositStatus, methods: get, id: strings.TrimPrefix(path, "/v3/deposits/")}
 	}
 	return route{op: opNone}
+}
+
+// checkoutPrefix is the prefix of a checkout page's path (HOSTED's, as D24's
+// hosted checkout, or ONE_SHOT's), "" for any other path.
+func checkoutPrefix(path string) string {
+	for _, p := range []string{"/validate/", "/v1/checkout/"} {
+		if strings.HasPrefix(path, p) {
+			return p
+		}
+	}
+	return ""
 }

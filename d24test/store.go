@@ -31,6 +31,11 @@ type Deposit struct {
 	payer           map[string]any
 	cardDetail      map[string]any
 	refunded        bool
+	// The payer's pages: the unguessable part of redirect_url or
+	// authentication_url, and where the checkout sends the payer on.
+	pageToken                     string
+	successURL, backURL, errorURL string
+	description                   string
 }
 
 // RecordedRequest is an authenticated request the sandbox received, without its

@@ -25,8 +25,9 @@ func TestThreeDSCompletion(t *testing.T) {
 	created := do(t, srv, "POST", srv.CardAPIURL+"/v3/deposits", cardBody(d24test.DefaultThreeDSCard, "10", "30"), nil)
 	id := int64(created.json["deposit_id"].(float64))
 	url, _ := created.json["authentication_url"].(string)
-	if url != fmt.Sprintf("%s/v3/3ds/%d", srv.CardAPIURL, id) {
-		t.Fatalf("authentication_url %q", url)
+	token, ok := strings.CutPrefix(url, fmt.Sprintf("%s/v3/3ds/%d/", srv.CardAPIURL, id))
+	if !ok || len(token) < 26 || strings.Contains(token, "/") {
+		t.Fatalf("authentication_url %q: want /v3/3ds/{id}/{an unguessable token}", url)
 	}
 	status := func(id int64) string { d, _ := srv.Deposit(id); return d.Status }
 	unsigned := func(h http.Header) { h.Del("X-Date"); h.Del("X-Login"); h.Del("Authorization") }
@@ -49,6 +50,21 @@ func TestThreeDSCompletion(t *testing.T) {
 		}
 		if c.status == 405 && r.header.Get("Allow") != "GET, POST" {
 			t.Errorf("%s: Allow %q", c.name, r.header.Get("Allow"))
+		}
+	}
+	// D24's signature covers neither method nor path: a signed request with an
+	// empty body (any GET's) replayed here must not complete a deposit whose
+	// URL, with its token, it does not know.
+	for name, u := range map[string]string{
+		"no token":          fmt.Sprintf("%s/v3/3ds/%d", srv.CardAPIURL, id),
+		"another token":     fmt.Sprintf("%s/v3/3ds/%d/%s", srv.CardAPIURL, id, strings.Repeat("A", len(token))),
+		"a token cut short": url[:len(url)-1],
+	} {
+		if r := do(t, srv, "POST", u, "", nil); r.status != 404 || r.code() != 208 {
+			t.Errorf("signed POST with %s: %d %s", name, r.status, r.raw)
+		}
+		if r := do(t, srv, "GET", u, "", unsigned); r.status != 404 {
+			t.Errorf("GET with %s: %d %s", name, r.status, r.raw)
 		}
 	}
 	for i := 0; i < 2; i++ {
