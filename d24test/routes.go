@@ -16,7 +16,7 @@ const (
 	opCreateRefund            // POST /v3/refunds, API host
 	opRefundStatus            // GET /v3/refunds/{id}, API host
 	opLookup                  // GET of a read-only lookup, API host, Bearer key
-	opThreeDS                 // /v3/3ds/{id}, card host: GET describes, signed POST completes
+	opThreeDS                 // /v3/3ds/{id}/{token}, card host: GET describes (a browser gets the page), a POST completes
 	opControl                 // /sandbox/..., API host: the sandbox's control API (control.go)
 )
 

@@ -10,21 +10,19 @@ import (
 )
 
 // curlRecipe is the README's shell block that defines the d24 function and
-// uses it (NOTES-control.md's, until the README has it).
+// uses it.
 func curlRecipe(t *testing.T) string {
 	t.Helper()
 	block := regexp.MustCompile("(?s)```sh\n([^`]*\nd24\\(\\) \\{\n.*?)```")
-	for _, doc := range []string{"../../../README.md", "../../../NOTES-control.md"} {
-		b, err := os.ReadFile(doc)
-		if err != nil {
-			continue
-		}
-		if m := block.FindSubmatch(b); m != nil {
-			return string(m[1])
-		}
+	b, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no shell block defining d24() in README.md (or NOTES-control.md)")
-	return ""
+	m := block.FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no shell block defining d24() in README.md")
+	}
+	return string(m[1])
 }
 
 // The README's curl recipe, run as written by bash with openssl and curl

@@ -3,6 +3,10 @@
 //
 //	go run ./d24test/cmd/d24sandbox -api-addr 127.0.0.1:8024 -card-addr 127.0.0.1:8025 -login L -secret S
 //
+// Every deposit's redirect_url and every 3DS authentication_url is a page to
+// open in a browser, where a person pays, cancels, lets expire, approves or
+// fails the deposit (see package d24test).
+//
 // Tests in any language drive it through its control API, under /sandbox/ on
 // the API host, signed like any D24 request with -login and -secret: set a
 // deposit's or refund's status (which notifies), list deposits, notifications
