@@ -273,7 +273,7 @@ type CreditCard struct {
 
 	// ExpirationMonth Expiration month. D24's OpenAPI document requires two digits (05); the
 	// endpoint page also accepts one (5). Both are accepted. The card must not
-	// be expired (x-d24-card-expiry).
+	// be expired (x-card-expiry).
 	ExpirationMonth string `json:"expiration_month"`
 
 	// ExpirationYear Expiration year, last two digits (YY).
