@@ -89,30 +89,38 @@ func signedOver(xDate, login, authorization string, body []byte) []string {
 }
 
 // mayCarryCardData tells a body that has a run of 12 or more digits (as long
-// as a card number, 12 to 19), or a member the request log redacts
-// (card_number, number, cvv) at any depth. The body is parsed only when it
+// as a card number, 12 to 19; spaces, dashes and dots between them do not
+// break the run), or a member the request log redacts (card_number, number,
+// cvv, in any case) at any depth, or that names one of those and does not
+// parse: the hash of such a body is not shown. The body is parsed only when it
 // holds one of those names, or an escape that could spell one.
 func mayCarryCardData(body []byte) bool {
 	run := 0
 	for _, c := range body {
-		if c < '0' || c > '9' {
+		switch {
+		case c >= '0' && c <= '9':
+			if run++; run >= 12 {
+				return true
+			}
+		case c == ' ' || c == '-' || c == '.':
+		default:
 			run = 0
-		} else if run++; run >= 12 {
-			return true
 		}
 	}
-	if !bytes.Contains(body, []byte("number")) && !bytes.Contains(body, []byte("cvv")) && !bytes.Contains(body, []byte(`\u`)) {
+	lower := bytes.ToLower(body)
+	if !bytes.Contains(lower, []byte("number")) && !bytes.Contains(lower, []byte("cvv")) && !bytes.Contains(body, []byte(`\u`)) {
 		return false
 	}
 	var v any
 	if json.Unmarshal(body, &v) != nil {
-		return false
+		return true
 	}
 	var walk func(v any) bool
 	walk = func(v any) bool {
 		switch t := v.(type) {
 		case map[string]any:
 			for k, inner := range t {
+				k = strings.ToLower(k)
 				if k == "card_number" || k == "number" || k == "cvv" || walk(inner) {
 					return true
 				}

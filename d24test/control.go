@@ -23,8 +23,8 @@ import (
 // those) and take no injected fault (a fault is meant for the client). They
 // are not served on the card host, which takes card data only.
 //
-//	POST /sandbox/deposits/{id}/status   {"status": "COMPLETED"}
-//	POST /sandbox/refunds/{id}/status    {"status": "COMPLETED"}
+//	POST /sandbox/deposits/{id}/status   {"deposit_id": {id}, "status": "COMPLETED"}
+//	POST /sandbox/refunds/{id}/status    {"refund_id": {id}, "status": "COMPLETED"}
 //	GET  /sandbox/deposits[?invoice_id=...]
 //	GET  /sandbox/notifications[?deposit_id=...|?refund_id=...]
 //	GET  /sandbox/requests
@@ -128,6 +128,10 @@ func (s *Server) controlStatus(field, idText string, body []byte, allowed []stri
 	obj, e := controlObject(body)
 	if e != nil {
 		return e.answer()
+	}
+	// The body names its target, so that the signature covers it.
+	if n, ok := obj[field].(json.Number); !ok || n.String() != strconv.FormatInt(id, 10) {
+		return fieldErrors(field + ": must be " + strconv.FormatInt(id, 10) + ", the id in the path (the signature covers the body, not the path)")
 	}
 	status, e := enumMember(obj, "status", "status", allowed)
 	if e != nil {

@@ -38,7 +38,7 @@ func TestControlSetsStatusesAndNotifies(t *testing.T) {
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL+"/deposit", 1), nil)
 	id := jsonNumber(int64(dep.json["deposit_id"].(float64)))
 
-	r := do(t, srv, "POST", srv.APIURL+"/sandbox/deposits/"+id+"/status", `{"status":"COMPLETED"}`, nil)
+	r := do(t, srv, "POST", srv.APIURL+"/sandbox/deposits/"+id+"/status", `{"deposit_id":`+id+`,"status":"COMPLETED"}`, nil)
 	if want := `{"deposit_id":` + id + `,"notification_url":"` + merchant.URL + `/deposit","status":"COMPLETED"}`; r.status != 200 || string(r.raw) != want {
 		t.Errorf("got %d %s, want %s", r.status, r.raw, want)
 	}
@@ -49,7 +49,7 @@ func TestControlSetsStatusesAndNotifies(t *testing.T) {
 
 	ref := do(t, srv, "POST", srv.APIURL+"/v3/refunds", `{"deposit_id":`+id+`,`+refundBody, nil)
 	refundID := jsonNumber(int64(ref.json["refund_id"].(float64)))
-	r = do(t, srv, "POST", srv.APIURL+"/sandbox/refunds/"+refundID+"/status", `{"status":"DELIVERED"}`, nil)
+	r = do(t, srv, "POST", srv.APIURL+"/sandbox/refunds/"+refundID+"/status", `{"refund_id":`+refundID+`,"status":"DELIVERED"}`, nil)
 	if r.status != 200 || r.json["status"] != "DELIVERED" {
 		t.Errorf("refund: %d %s", r.status, r.raw)
 	}
@@ -74,30 +74,36 @@ func TestControlRefusals(t *testing.T) {
 	srv := d24test.NewServer(d24test.WithLoopbackHTTPNotifications(), d24test.WithNotificationURL(merchant.URL))
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", `{"invoice_id":"c-1","amount":"10","country":"BR"}`, nil)
-	status := "/sandbox/deposits/" + jsonNumber(int64(dep.json["deposit_id"].(float64))) + "/status"
+	depID := jsonNumber(int64(dep.json["deposit_id"].(float64)))
+	status := "/sandbox/deposits/" + depID + "/status"
+	named := func(body string) string { return `{"deposit_id":` + depID + `,` + body[1:] }
 	unsigned := func(h http.Header) { h.Del("Authorization") }
 	for _, c := range []struct {
 		name, method, url, body string
 		edit                    func(http.Header)
 		want                    string
 	}{
-		{"unknown status", "POST", srv.APIURL + status, `{"status":"PAID"}`, nil,
+		{"unknown status", "POST", srv.APIURL + status, named(`{"status":"PAID"}`), nil,
 			`400 {"code":201,"description":"Field validation error. Check details","details":["status: Invalid value. Accepted values: CREATED|PENDING|APPROVED|EARLY_RELEASED|FOR_REVIEW|EXPIRED|CANCELLED|COMPLETED|DECLINED"],"type":"BEAN_VALIDATION_ERROR"}`},
-		{"a refund status for a deposit", "POST", srv.APIURL + status, `{"status":"DELIVERED"}`, nil, `400 {"code":201`},
-		{"no status", "POST", srv.APIURL + status, `{"state":"COMPLETED"}`, nil, `"details":["status: must not be null"]`},
-		{"status not a string", "POST", srv.APIURL + status, `{"status":1}`, nil, `"details":["status: Invalid value.`},
+		{"a refund status for a deposit", "POST", srv.APIURL + status, named(`{"status":"DELIVERED"}`), nil, `400 {"code":201`},
+		{"no status", "POST", srv.APIURL + status, named(`{"state":"COMPLETED"}`), nil, `"details":["status: must not be null"]`},
+		{"status not a string", "POST", srv.APIURL + status, named(`{"status":1}`), nil, `"details":["status: Invalid value.`},
 		{"not JSON", "POST", srv.APIURL + status, `COMPLETED`, nil, `400 {"code":502,`},
-		{"unknown deposit", "POST", srv.APIURL + "/sandbox/deposits/1/status", `{"status":"COMPLETED"}`, nil, `404 {"code":208,`},
-		{"unknown refund", "POST", srv.APIURL + "/sandbox/refunds/1/status", `{"status":"COMPLETED"}`, nil, `404 {"code":208,`},
+		{"unknown deposit", "POST", srv.APIURL + "/sandbox/deposits/1/status", `{"deposit_id":1,"status":"COMPLETED"}`, nil, `404 {"code":208,`},
+		{"unknown refund", "POST", srv.APIURL + "/sandbox/refunds/1/status", `{"refund_id":1,"status":"COMPLETED"}`, nil, `404 {"code":208,`},
+		{"the body names no deposit", "POST", srv.APIURL + status, `{"status":"COMPLETED"}`, nil,
+			`"details":["deposit_id: must be ` + depID + `, the id in the path (the signature covers the body, not the path)"]`},
+		{"the body names another deposit", "POST", srv.APIURL + status, `{"deposit_id":1,"status":"COMPLETED"}`, nil, `"details":["deposit_id: must be `},
+		{"the id as a string", "POST", srv.APIURL + status, `{"deposit_id":"` + depID + `","status":"COMPLETED"}`, nil, `"details":["deposit_id: must be `},
 		{"a deposit_id not a number", "POST", srv.APIURL + "/sandbox/deposits/x/status", `{"status":"COMPLETED"}`, nil, `"details":["deposit_id: invalid numeric format"]`},
-		{"unsigned", "POST", srv.APIURL + status, `{"status":"COMPLETED"}`, unsigned, `400 {"code":101,`},
-		{"another key", "POST", srv.APIURL + status, `{"status":"COMPLETED"}`, func(h http.Header) {
-			h.Set("Authorization", sign("another", h.Get("X-Date"), srv.Login, []byte(`{"status":"COMPLETED"}`)))
+		{"unsigned", "POST", srv.APIURL + status, named(`{"status":"COMPLETED"}`), unsigned, `400 {"code":101,`},
+		{"another key", "POST", srv.APIURL + status, named(`{"status":"COMPLETED"}`), func(h http.Header) {
+			h.Set("Authorization", sign("another", h.Get("X-Date"), srv.Login, []byte(named(`{"status":"COMPLETED"}`))))
 		}, `400 {"code":102,`},
 		{"a GET of a status", "GET", srv.APIURL + status, "", nil, `405 {"code":200,`},
 		{"a POST of the list", "POST", srv.APIURL + "/sandbox/deposits", `{}`, nil, `405 {"code":200,`},
 		{"an unknown control path", "GET", srv.APIURL + "/sandbox/merchants", "", nil, `404 {"code":208,`},
-		{"the card host", "POST", srv.CardAPIURL + status, `{"status":"COMPLETED"}`, nil, `404 {"code":208,`},
+		{"the card host", "POST", srv.CardAPIURL + status, named(`{"status":"COMPLETED"}`), nil, `404 {"code":208,`},
 		{"unsigned list", "GET", srv.APIURL + "/sandbox/deposits", "", unsigned, `400 {"code":101,`},
 	} {
 		r := do(t, srv, c.method, c.url, c.body, c.edit)
@@ -109,7 +115,7 @@ func TestControlRefusals(t *testing.T) {
 		t.Errorf("a refused control request changed the deposit: %+v", d[0])
 	}
 	// The first notification the merchant gets is the accepted request's.
-	do(t, srv, "POST", srv.APIURL+status, `{"status":"CANCELLED"}`, nil)
+	do(t, srv, "POST", srv.APIURL+status, named(`{"status":"CANCELLED"}`), nil)
 	expect(t, got, `/ {"deposit_id": `+jsonNumber(srv.Deposits()[0].ID)+`}`)
 	select {
 	case n := <-got:
@@ -143,7 +149,7 @@ func TestControlListsDepositsAndNotifications(t *testing.T) {
 		t.Errorf("no deposit: %s", none.raw)
 	}
 
-	do(t, srv, "POST", srv.APIURL+"/sandbox/deposits/"+id+"/status", `{"status":"EXPIRED"}`, nil)
+	do(t, srv, "POST", srv.APIURL+"/sandbox/deposits/"+id+"/status", `{"deposit_id":`+id+`,"status":"EXPIRED"}`, nil)
 	expect(t, got, `/n {"deposit_id": `+id+`}`)
 	var entries []any
 	for deadline := time.Now().Add(5 * time.Second); len(entries) == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {

@@ -88,8 +88,8 @@
 // on the card host), signed like any D24 request with the sandbox's
 // credentials:
 //
-//	POST /sandbox/deposits/{id}/status   {"status": "COMPLETED"}  sets it and notifies, as SetDepositStatus
-//	POST /sandbox/refunds/{id}/status    {"status": "COMPLETED"}  sets it and notifies, as SetRefundStatus
+//	POST /sandbox/deposits/{id}/status   {"deposit_id": {id}, "status": "COMPLETED"}  sets it and notifies, as SetDepositStatus
+//	POST /sandbox/refunds/{id}/status    {"refund_id": {id}, "status": "COMPLETED"}   sets it and notifies, as SetRefundStatus
 //	GET  /sandbox/deposits               ?invoice_id= to filter   {"deposits": [...]}
 //	GET  /sandbox/notifications          ?deposit_id= or ?refund_id=  {"notifications": [...]}, one per delivery attempt
 //	GET  /sandbox/requests               {"requests": [...]}, as Requests

@@ -74,7 +74,7 @@ func (s *Server) handler(host hostKind) http.Handler {
 		case rt.op == opCheckout: // the payer's pages: HTML, no credentials, a token in the path
 			s.servePayerPage(w, r, rt.id, checkout)
 			return
-		case rt.op == opThreeDS && (r.Method == http.MethodGet && wantsPage(r) || r.Method == http.MethodPost && isForm(r)):
+		case rt.op == opThreeDS && (isRead(r) && wantsPage(r) || r.Method == http.MethodPost && isForm(r)):
 			s.servePayerPage(w, r, rt.id, threeDS)
 			return
 		case !slices.Contains(rt.methods, r.Method):
@@ -90,7 +90,7 @@ func (s *Server) handler(host hostKind) http.Handler {
 			}
 			s.respond(w, r, host, nil, true, func() answer { return s.readOnly(r, path) })
 			return
-		case rt.op == opThreeDS && r.Method == http.MethodGet:
+		case rt.op == opThreeDS && isRead(r):
 			refuse(w, r, s.threeDSPage(rt.id)) // changes nothing, so needs no credentials
 			return
 		}
@@ -291,3 +291,7 @@ func dropConnection(w http.ResponseWriter) {
 	}
 	conn.Close()
 }
+
+// isRead tells a GET, or a HEAD, which is answered as the GET is, without its
+// body.
+func isRead(r *http.Request) bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }

@@ -155,7 +155,11 @@ func setPageHeaders(h http.Header, formOrigins []string) {
 // safeOrigin matches an origin that can stand in a CSP source list as it is.
 var safeOrigin = regexp.MustCompile(`^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
-// originsOf returns the distinct https origins of urls, for form-action.
+// originsOf returns the distinct https origins of urls, for form-action. An
+// origin that cannot stand in a source list as it is (a host with "_", or
+// not ASCII, which the sandbox accepts as D24's pattern does) widens the list
+// to any https origin, so that the payer is never stranded on a paid page:
+// the 303 goes only to the deposit's own URLs whatever the list says.
 func originsOf(urls ...string) []string {
 	var out []string
 	for _, raw := range urls {
@@ -164,7 +168,10 @@ func originsOf(urls ...string) []string {
 			continue
 		}
 		o := "https://" + strings.ToLower(u.Host)
-		if safeOrigin.MatchString(o) && !slices.Contains(out, o) {
+		if !safeOrigin.MatchString(o) {
+			return []string{"https:"}
+		}
+		if !slices.Contains(out, o) {
 			out = append(out, o)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -86,12 +87,27 @@ func (h recordHandle) setStatus(status int) {
 // record logs an authenticated request, its body redacted and cut to
 // bodyLimit bytes.
 func (s *store) record(host hostKind, r *http.Request, body []byte, bodyLimit int, now time.Time) recordHandle {
-	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: r.URL.Path,
+	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: withoutPageToken(r.URL.Path),
 		IdempotencyKey: r.Header.Get("X-Idempotency-Key"), Body: cut(redactBody(body), bodyLimit), At: now}
 	s.mu.Lock()
 	s.requests.add(rec)
 	s.mu.Unlock()
 	return recordHandle{s, rec}
+}
+
+// withoutPageToken cuts a page token from a path (/v3/3ds/{id}/{token}): the
+// log is shown to whoever holds the sandbox's credentials, and the token is
+// what opens the payer's page.
+func withoutPageToken(path string) string {
+	for _, prefix := range []string{"/v3/3ds/", "/v1/checkout/", "/validate/"} {
+		if i := strings.Index(path, prefix); i >= 0 {
+			rest := path[i+len(prefix):]
+			if id, token, ok := strings.Cut(rest, "/"); ok && token != "" {
+				return path[:i+len(prefix)] + id + "/REDACTED"
+			}
+		}
+	}
+	return path
 }
 
 // cut shortens s to at most limit bytes, whole runes, and says how much it

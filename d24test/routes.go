@@ -38,7 +38,7 @@ func routeOf(host hostKind, path string) route {
 		return route{op: opCreateDeposit, methods: post}
 	case host == cardHost:
 		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
-			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodPost}, id: id}
+			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost}, id: id}
 		}
 	case host == apiHost && strings.HasPrefix(path, controlPrefix):
 		return controlRoute(path)

@@ -150,7 +150,9 @@ func WithNotificationSchedule(unit time.Duration) Option {
 	return func(c *config) { c.notifyUnit = unit }
 }
 
-// WithNotificationClient sets the client notifications are sent with.
+// WithNotificationClient sets the client notifications are sent with; its
+// redirect policy is its own (the default client follows no redirect: one
+// counts as a failed delivery).
 func WithNotificationClient(c *http.Client) Option {
 	return func(cfg *config) { cfg.notifyClient = c }
 }
@@ -176,7 +178,10 @@ func Start(opts ...Option) (*Server, error) {
 	cfg := config{
 		login: DefaultLogin, secret: DefaultSecretKey, readOnlyKey: DefaultReadOnlyKey, now: time.Now, skew: 5 * time.Minute,
 		threeDSCards: map[string]bool{DefaultThreeDSCard: true}, notifyUnit: time.Millisecond,
-		notifyClient: &http.Client{Timeout: 10 * time.Second}, seed: 1, limits: defaultLimits(),
+		// A redirect is a failed delivery, as an answer other than 2xx is: followed,
+		// it would carry a notification past the loopback check elsewhere.
+		notifyClient: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		seed:         1, limits: defaultLimits(),
 	}
 	for _, o := range opts {
 		o(&cfg)

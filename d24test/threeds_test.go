@@ -48,7 +48,7 @@ func TestThreeDSCompletion(t *testing.T) {
 		if r.status != c.status || r.code() != c.code {
 			t.Errorf("%s: %d %s", c.name, r.status, r.raw)
 		}
-		if c.status == 405 && r.header.Get("Allow") != "GET, POST" {
+		if c.status == 405 && r.header.Get("Allow") != "GET, HEAD, POST" {
 			t.Errorf("%s: Allow %q", c.name, r.header.Get("Allow"))
 		}
 	}

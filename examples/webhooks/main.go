@@ -163,7 +163,7 @@ func run(ctx context.Context, out io.Writer, wait time.Duration) error {
 // HMAC-SHA256 with the secret key). It names the credentials by their
 // variables: the secret is never printed.
 func payCommand(apiURL string, depositID int64) string {
-	return `body='{"status":"COMPLETED"}' date=$(date -u +%Y-%m-%dT%H:%M:%SZ); ` +
+	return fmt.Sprintf(`body='{"deposit_id":%d,"status":"COMPLETED"}' date=$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ); `, depositID) +
 		`sig=$(printf '%s' "$date$D24_LOGIN$body" | openssl dgst -sha256 -hmac "$D24_SECRET_KEY" | sed 's/^.* //'); ` +
 		fmt.Sprintf(`curl -sS --fail-with-body -X POST '%s/sandbox/deposits/%d/status' `, apiURL, depositID) +
 		`-H "X-Date: $date" -H "X-Login: $D24_LOGIN" -H "Authorization: D24 $sig" -H 'Content-Type: application/json' --data-binary "$body"`

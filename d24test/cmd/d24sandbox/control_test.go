@@ -51,7 +51,7 @@ func TestBuiltSandboxControlAPINotifiesLoopbackHTTP(t *testing.T) {
 		t.Fatalf("deposit: %d %s", created.status, created.raw)
 	}
 
-	a := send(t, "POST", sb.api+"/sandbox/deposits/"+id+"/status", `{"status":"COMPLETED"}`, true)
+	a := send(t, "POST", sb.api+"/sandbox/deposits/"+id+"/status", `{"deposit_id":`+id+`,"status":"COMPLETED"}`, true)
 	if want := `{"deposit_id":` + id + `,"notification_url":"` + merchant.URL + `/d24/notifications","status":"COMPLETED"}`; a.status != 200 || a.raw != want {
 		t.Errorf("control: %d %s, want %s", a.status, a.raw, want)
 	}

@@ -234,7 +234,7 @@ func TestThreeDSEndpointIsAuthenticatedAndGuarded(t *testing.T) {
 	if a := send(t, "POST", url, "", false); a.status != 400 || a.json["code"] != 101.0 {
 		t.Errorf("unsigned POST: %d %s", a.status, a.raw)
 	}
-	if a := send(t, "PUT", url, "", true); a.status != 405 || a.header.Get("Allow") != "GET, POST" {
+	if a := send(t, "PUT", url, "", true); a.status != 405 || a.header.Get("Allow") != "GET, HEAD, POST" {
 		t.Errorf("PUT: %d Allow %q", a.status, a.header.Get("Allow"))
 	}
 	if a := send(t, "GET", url, "", false); a.status != 200 || a.json["pending_authentication"] != true {

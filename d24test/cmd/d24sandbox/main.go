@@ -35,6 +35,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -88,6 +89,11 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("D24_API_URL=%s\nD24_CARD_API_URL=%s\n", srv.APIURL, srv.CardAPIURL)
+	if *secret == d24test.DefaultSecretKey && !(onLoopback(*apiAddr) && onLoopback(*cardAddr)) {
+		// The default key is in this repository: anyone who reaches the
+		// sandbox can sign with it, the control API included.
+		fmt.Fprintln(os.Stderr, "d24sandbox: warning: listening beyond loopback with the default secret key; give -secret a key of your own")
+	}
 
 	<-ctx.Done()
 	stop() // a second signal now ends the process at once
@@ -97,4 +103,17 @@ func main() {
 		fmt.Printf("d24sandbox: closed connections still in progress after %v\n", *shutdown)
 	}
 	fmt.Printf("d24sandbox: stopped, requests in the log: %d\n", len(srv.Requests()))
+}
+
+// onLoopback reports whether a listen address is on loopback only.
+func onLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
