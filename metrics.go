@@ -63,7 +63,7 @@ var callDurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 
 // newCallMetrics makes the client's instruments on the provider opts name
 // (the global provider when none); nil for a noop.MeterProvider.
 func newCallMetrics(opts []middleware.MetricsOption) (*callMetrics, error) {
-	var cfg telemetry.Metrics
+	cfg := telemetry.Metrics{Namespace: metricsNamespace}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -77,11 +77,11 @@ func newCallMetrics(opts []middleware.MetricsOption) (*callMetrics, error) {
 	meter := mp.Meter(meterName, metric.WithInstrumentationVersion(version.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	m := &callMetrics{}
 	var err error
-	if m.calls, err = meter.Int64Counter(metricsNamespace+".calls", metric.WithUnit("{call}"),
+	if m.calls, err = meter.Int64Counter(cfg.Namespace+".calls", metric.WithUnit("{call}"),
 		metric.WithDescription("Calls to D24, by operation and outcome.")); err != nil {
 		return nil, fmt.Errorf("d24: metrics: %w", err)
 	}
-	if m.duration, err = meter.Float64Histogram(metricsNamespace+".call.duration", metric.WithUnit("s"),
+	if m.duration, err = meter.Float64Histogram(cfg.Namespace+".call.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of calls to D24, every attempt and the waits between them included."),
 		metric.WithExplicitBucketBoundaries(callDurationBuckets...)); err != nil {
 		return nil, fmt.Errorf("d24: metrics: %w", err)

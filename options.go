@@ -90,7 +90,8 @@ func WithTracing(opts ...middleware.TracingOption) Option {
 // http.client.request.duration, and each retry and each retry the budget
 // refused adds to d24.client.retries and d24.client.retry_budget.refusals
 // (see middleware.WithMetrics for their attributes). No attribute holds an
-// ID, an amount or a URL's path.
+// ID, an amount or a URL's path. middleware.WithMetricsNamespace(ns) names
+// them all ns.calls, ns.call.duration, ns.retries and so on instead.
 func WithMetrics(opts ...middleware.MetricsOption) Option {
 	return func(o *options) { o.metrics = append(o.metrics, opts...) }
 }

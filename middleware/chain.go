@@ -3,6 +3,7 @@ package middleware
 import (
 	"errors"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -167,7 +168,7 @@ func newChain(c chainConfig) (http.RoundTripper, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rt == nil {
+	if rt == nil || isNilPointer(rt) {
 		return nil, errors.New("middleware: NewChain: the authenticator returned no RoundTripper")
 	}
 	tracingOpts := append([]TracingOption{WithAPI(api)}, c.tracing...)
@@ -194,4 +195,11 @@ func newChain(c chainConfig) (http.RoundTripper, error) {
 		rt = NewCallTracing(rt, tracingOpts...)
 	}
 	return rt, nil
+}
+
+// isNilPointer reports whether rt holds a nil pointer (a typed nil, which
+// would panic on the first call).
+func isNilPointer(rt http.RoundTripper) bool {
+	v := reflect.ValueOf(rt)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

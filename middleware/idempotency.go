@@ -15,9 +15,10 @@ import (
 	"sync"
 )
 
-// ErrBlankIdempotencyKey is returned for a request whose idempotency header
-// is present but blank: the API could not deduplicate it.
-var ErrBlankIdempotencyKey = errors.New("middleware: the idempotency key header is blank; omit it or give a key")
+// ErrBlankIdempotencyKey is wrapped, with the header's name, in the error of a
+// request whose idempotency header is present but does not hold one key (it is
+// blank, or given more than once): the API could not deduplicate it.
+var ErrBlankIdempotencyKey = errors.New("an idempotency key header must hold one non-blank key; omit it or give one")
 
 // KeyFunc derives an idempotency key from a request and its body, so that the
 // same deposit sent again (by a restarted process or another replica) carries
@@ -110,10 +111,10 @@ func (m *Idempotency) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !m.api.keyed(req.Method) {
 		return m.next.RoundTrip(req)
 	}
-	if v, ok := req.Header[m.header]; ok {
-		if len(v) == 0 || strings.TrimSpace(v[0]) == "" {
+	if v, ok := headerValues(req.Header, m.header); ok {
+		if !oneKey(v) {
 			closeBody(req)
-			return nil, ErrBlankIdempotencyKey
+			return nil, fmt.Errorf("middleware: %s: %w", m.header, ErrBlankIdempotencyKey)
 		}
 		return m.next.RoundTrip(req)
 	}
@@ -166,3 +167,21 @@ func ChooseIdempotencyKey(req *http.Request, body []byte, keyFunc KeyFunc) (stri
 	}
 	return key, nil
 }
+
+// headerValues returns the values of the header name (canonical) in h, under
+// any spelling of its name: a caller's req.Header["idempotency-key"] is the
+// same header on the wire.
+func headerValues(h http.Header, name string) ([]string, bool) {
+	if v, ok := h[name]; ok {
+		return v, true
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// oneKey reports whether a key header's values are one non-blank key.
+func oneKey(v []string) bool { return len(v) == 1 && strings.TrimSpace(v[0]) != "" }

@@ -22,8 +22,9 @@ import (
 // field takes its default.
 //
 // A request is retried only if repeating it cannot charge twice: GET, HEAD
-// and OPTIONS, and any request that carries a key under the API's idempotency
-// header (API.IdempotencyHeader), the caller's own included. It is retried on
+// and OPTIONS, and a request of a method the API deduplicates
+// (API.KeyedMethods) that carries one key under its idempotency header
+// (API.IdempotencyHeader), the caller's own included. It is retried on
 // connection errors and on 408, 429, 500, 502, 503 and 504; any other answer
 // is final. A POST without a key is retried only when no connection was ever
 // obtained for it (its bytes cannot have left). Whatever the policy, a POST's
@@ -114,7 +115,8 @@ type Retry struct {
 	observe observers
 	// api names the idempotency header that makes a request safe to repeat,
 	// and reads the error bodies that prove a refusal.
-	api API
+	api    API
+	header string // api.IdempotencyHeader, canonical
 }
 
 // NewRetry returns the retry middleware around next. WithAPI tells it the
@@ -124,6 +126,7 @@ func NewRetry(next http.RoundTripper, policy RetryPolicy, opts ...RetryOption) *
 	for _, o := range opts {
 		o.applyRetry(r)
 	}
+	r.header = http.CanonicalHeaderKey(r.api.IdempotencyHeader)
 	return r
 }
 
@@ -132,7 +135,7 @@ func NewRetry(next http.RoundTripper, policy RetryPolicy, opts ...RetryOption) *
 // from the first attempt on.
 func newRetry(next http.RoundTripper, policy RetryPolicy, transport http.RoundTripper, api API) *Retry {
 	p := policy.withDefaults()
-	r := &Retry{policy: p, api: api}
+	r := &Retry{policy: p, api: api, header: http.CanonicalHeaderKey(api.IdempotencyHeader)}
 	if _, ok := orDefault(transport).(*http.Transport); ok {
 		r.connEvents.Store(true)
 	}
@@ -255,13 +258,18 @@ func rewindBody(req *http.Request) error {
 }
 
 // eligible reports whether repeating req cannot charge twice: its method
-// changes nothing, or it carries a key under the API's idempotency header.
+// changes nothing, or it is of a method the API deduplicates and carries one
+// key under the API's idempotency header.
 func (r *Retry) eligible(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
-	return r.api.IdempotencyHeader != "" && strings.TrimSpace(req.Header.Get(r.api.IdempotencyHeader)) != ""
+	if !r.api.keyed(req.Method) {
+		return false
+	}
+	v, ok := headerValues(req.Header, r.header)
+	return ok && oneKey(v)
 }
 
 // countAttempt starts an attempt: it numbers it and resets its probe (and

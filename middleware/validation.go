@@ -28,7 +28,8 @@ const NullMeansAbsentExtension = schemacheck.NullMeansAbsentExtension
 // rule it breaks. It names fields and rules, never values: values can be card
 // data.
 type ValidationError struct {
-	// API is the name of the API the request was for (API.Name), if it has one.
+	// API is the name of the API the request was for (API.Name; "api" for an
+	// unnamed one).
 	API string
 	// Operation is the OpenAPI operationId of the request (createCardDeposit).
 	Operation string
@@ -244,7 +245,7 @@ func (v *Validator) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		slices.SortStableFunc(violations, func(a, b Violation) int { return strings.Compare(a.String(), b.String()) })
 		violations = slices.Compact(violations)
-		return nil, &ValidationError{API: v.api.Name, Operation: op.ID, Violations: violations}
+		return nil, &ValidationError{API: v.api.name(), Operation: op.ID, Violations: violations}
 	}
 	return v.next.RoundTrip(req)
 }

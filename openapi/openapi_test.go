@@ -221,7 +221,7 @@ func TestLuhn(t *testing.T) {
 
 func TestEmailFormat(t *testing.T) {
 	doc := openapi.MustLoad(openapi.PCI)
-	email := docformats.Of(doc, openapi.FormatEmail)
+	email := docformats.Current(doc)[openapi.FormatEmail]
 	for addr, ok := range map[string]bool{
 		"john@example.com": true, "j.o+hn_1@sub.example.co": true, "a@b.co": true,
 		"": false, "john": false, "@example.com": false, "john@": false, "john@example": false, "john@@example.com": false,

@@ -139,10 +139,15 @@ func compileFast(s *openapi3.Schema, formats map[string]openapi3.StringFormatVal
 		f.int64 = true
 	case "double", "float":
 	default:
+		if s.Type != nil && (s.Type.Includes(openapi3.TypeInteger) || s.Type.Includes(openapi3.TypeNumber)) {
+			// A number format of the document's own: only the full check
+			// knows it.
+			return nil, errUnsupported
+		}
 		// The document's own validators are not readable from outside
-		// kin-openapi: without them (middleware.WithStringFormats), a
-		// string's format is checked by kin-openapi itself, on a schema with
-		// that one keyword.
+		// kin-openapi: those the module attached (docformats.Current) are
+		// called directly, any other string format is checked by kin-openapi
+		// itself, on a schema with that one keyword.
 		if v, ok := formats[s.Format]; ok {
 			f.format = v
 		} else {

@@ -94,7 +94,7 @@ func TestFastPathNeverLooserThanKin(t *testing.T) {
 		doc := openapi.MustLoad(c.doc)
 		var formats map[string]openapi3.StringFormatValidator
 		if c.withFormats {
-			formats = docformats.Attached(doc)
+			formats = docformats.Current(doc)
 		}
 		op, opts := compiled(t, doc, "POST", "/v3/deposits", formats), SchemaOptions(doc)
 		clock := func() time.Time { return now }

@@ -18,13 +18,14 @@ func (b bothFormats) Validate(s string) error {
 }
 
 // Formats returns the validators the fast path and the full check call for
-// each format doc uses: the document's own (docformats.Of), and for a format
+// each format doc uses: the document's own (docformats.Current, docformats.Of), and for a format
 // added names, the document's own and then the added rule, so that an added
 // rule can make a value fail and never makes one pass that the document's own
 // would fail. full is nil when nothing is added: the full check then takes the
 // document's options as they are (SchemaOptions).
 func Formats(doc *openapi3.T, added map[string]openapi3.StringFormatValidator) (fast map[string]openapi3.StringFormatValidator, full []openapi3.SchemaValidationOption) {
-	fast = docformats.Attached(doc)
+	current := docformats.Current(doc)
+	fast = current
 	if len(added) == 0 {
 		return fast, nil
 	}
@@ -34,13 +35,15 @@ func Formats(doc *openapi3.T, added map[string]openapi3.StringFormatValidator) (
 	}
 	combined := map[string]openapi3.StringFormatValidator{}
 	for name := range names {
-		v := docformats.Of(doc, name)
+		v := docformats.Of(doc, name, current)
 		if extra, ok := added[name]; ok {
 			v = bothFormats{v, extra}
 		}
 		combined[name] = v
 	}
-	return combined, []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(combined), openapi3.MultiErrors()}
+	// After the document's own options, so that its number and integer
+	// formats stay; the string formats are replaced by the combined ones.
+	return combined, append(doc.GetSchemaValidationOptions(), openapi3.WithStringFormatValidators(combined), openapi3.MultiErrors())
 }
 
 // formatNames lists the string formats doc's request schemas use.

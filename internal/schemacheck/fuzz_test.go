@@ -43,7 +43,7 @@ func FuzzValidation(f *testing.F) {
 	var ops []checked
 	for _, name := range []string{openapi.PCI, openapi.Deposits} {
 		doc := openapi.MustLoad(name)
-		ops = append(ops, checked{compiled(f, doc, "POST", "/v3/deposits", docformats.Attached(doc)), SchemaOptions(doc)})
+		ops = append(ops, checked{compiled(f, doc, "POST", "/v3/deposits", docformats.Current(doc)), SchemaOptions(doc)})
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, c := range ops {
