@@ -13,11 +13,11 @@ import (
 	"github.com/d24go/d24/openapi"
 )
 
-// Review 16, differential: the fast path must never vouch for what the full
+// Differential: the fast path must never vouch for what the full
 // check (kin-openapi, with the options NewValidator gives it) refuses.
 
 // A document with integer and number formats of its own.
-const review16Doc = `openapi: 3.0.3
+const numberFormatDoc = `openapi: 3.0.3
 info: {title: t, version: "1"}
 paths:
   /things:
@@ -36,7 +36,7 @@ paths:
 `
 
 func TestFastPathKeepsNumericFormats(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData([]byte(review16Doc))
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(numberFormatDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
