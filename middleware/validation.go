@@ -16,13 +16,13 @@ import (
 // CardExpiryExtension marks an object schema holding a card expiry that must not
 // be in the past; its value names the month and year properties:
 // {"month": "expiration_month", "year": "expiration_year"}.
-const CardExpiryExtension = schemacheck.CardExpiryExtension
+const CardExpiryExtension = "x-card-expiry"
 
 // NullMeansAbsentExtension, set to true on a request body's schema, says that
 // the API reads a member whose value is null as if it were absent, at every
 // depth of the body (as Java services deserialising into beans do): an
 // optional field sent as null passes, a required one sent as null is missing.
-const NullMeansAbsentExtension = schemacheck.NullMeansAbsentExtension
+const NullMeansAbsentExtension = "x-null-means-absent"
 
 // ValidationError is a request refused before anything was sent, with every
 // rule it breaks. It names fields and rules, never values: values can be card
