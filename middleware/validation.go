@@ -118,24 +118,13 @@ func mergeFormats(a, b map[string]openapi3.StringFormatValidator) map[string]ope
 	out := maps.Clone(a)
 	for name, v := range b {
 		if prev, ok := out[name]; ok {
-			v = allFormats{prev, v}
+			v = schemacheck.AllFormats{prev, v}
 		}
 		out[name] = v
 	}
 	return out
 }
 
-// allFormats holds a value to every one of its validators.
-type allFormats []openapi3.StringFormatValidator
-
-func (all allFormats) Validate(s string) error {
-	for _, v := range all {
-		if err := v.Validate(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // NewValidator prepares validation of every operation of doc, sending valid
 // requests through next.

@@ -6,15 +6,18 @@ import (
 	"github.com/d24go/d24/internal/docformats"
 )
 
-// bothFormats holds a value to two validators: the document's own, then a
-// rule added to it.
-type bothFormats [2]openapi3.StringFormatValidator
+// AllFormats holds a value to every one of its validators, in order: the
+// document's own, then the rules added to it.
+type AllFormats []openapi3.StringFormatValidator
 
-func (b bothFormats) Validate(s string) error {
-	if err := b[0].Validate(s); err != nil {
-		return err
+// Validate returns the first validator's error, or nil when all pass.
+func (all AllFormats) Validate(s string) error {
+	for _, v := range all {
+		if err := v.Validate(s); err != nil {
+			return err
+		}
 	}
-	return b[1].Validate(s)
+	return nil
 }
 
 // Formats returns the validators the fast path and the full check call for
@@ -37,7 +40,7 @@ func Formats(doc *openapi3.T, added map[string]openapi3.StringFormatValidator) (
 	for name := range names {
 		v := docformats.Of(doc, name, current)
 		if extra, ok := added[name]; ok {
-			v = bothFormats{v, extra}
+			v = AllFormats{v, extra}
 		}
 		combined[name] = v
 	}
