@@ -125,7 +125,6 @@ func mergeFormats(a, b map[string]openapi3.StringFormatValidator) map[string]ope
 	return out
 }
 
-
 // NewValidator prepares validation of every operation of doc, sending valid
 // requests through next.
 func NewValidator(doc *openapi3.T, next http.RoundTripper, opts ...ValidatorOption) (*Validator, error) {
