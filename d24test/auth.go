@@ -120,8 +120,7 @@ func mayCarryCardData(body []byte) bool {
 		switch t := v.(type) {
 		case map[string]any:
 			for k, inner := range t {
-				k = strings.ToLower(k)
-				if k == "card_number" || k == "number" || k == "cvv" || walk(inner) {
+				if cardMember(strings.ToLower(k)) != notCardData || walk(inner) {
 					return true
 				}
 			}

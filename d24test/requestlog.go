@@ -87,7 +87,7 @@ func (h recordHandle) setStatus(status int) {
 // record logs an authenticated request, its body redacted and cut to
 // bodyLimit bytes.
 func (s *store) record(host hostKind, r *http.Request, body []byte, bodyLimit int, now time.Time) recordHandle {
-	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: withoutPageToken(r.URL.Path),
+	rec := &RecordedRequest{Host: host.String(), Method: r.Method, Path: withoutPageToken(host, r.URL.Path),
 		IdempotencyKey: r.Header.Get("X-Idempotency-Key"), Body: cut(redactBody(body), bodyLimit), At: now}
 	s.mu.Lock()
 	s.requests.add(rec)
@@ -95,17 +95,17 @@ func (s *store) record(host hostKind, r *http.Request, body []byte, bodyLimit in
 	return recordHandle{s, rec}
 }
 
-// withoutPageToken cuts a page token from a path (/v3/3ds/{id}/{token}): the
-// log is shown to whoever holds the sandbox's credentials, and the token is
-// what opens the payer's page.
-func withoutPageToken(path string) string {
-	for _, prefix := range []string{"/v3/3ds/", "/v1/checkout/", "/validate/"} {
-		if i := strings.Index(path, prefix); i >= 0 {
-			rest := path[i+len(prefix):]
-			if id, token, ok := strings.Cut(rest, "/"); ok && token != "" {
-				return path[:i+len(prefix)] + id + "/REDACTED"
-			}
-		}
+// withoutPageToken cuts a page token from a page's path (/v3/3ds/{id}/{token}):
+// the log is shown to whoever holds the sandbox's credentials, and the token
+// is what opens the payer's page.
+func withoutPageToken(host hostKind, path string) string {
+	trimmed := strings.TrimSuffix(path, "/")
+	rt := routeOf(host, trimmed)
+	if rt.op != opThreeDS && rt.op != opCheckout {
+		return path
+	}
+	if id, token, ok := strings.Cut(rt.id, "/"); ok && token != "" {
+		return strings.TrimSuffix(trimmed, rt.id) + id + "/REDACTED"
 	}
 	return path
 }
@@ -141,12 +141,30 @@ func redactBody(body []byte) string {
 	return string(b)
 }
 
+// The members that hold card data, as D24's bodies name them.
+const (
+	notCardData = iota
+	memberPAN   // card_number, number
+	memberCVV   // cvv
+)
+
+// cardMember tells which card data a member of that name holds.
+func cardMember(name string) int {
+	switch name {
+	case "card_number", "number":
+		return memberPAN
+	case "cvv":
+		return memberCVV
+	}
+	return notCardData
+}
+
 func redactValue(v any) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, inner := range t {
-			switch k {
-			case "card_number", "number":
+			switch cardMember(k) {
+			case memberPAN:
 				switch n := inner.(type) {
 				case string:
 					t[k] = types.MaskPAN(n)
@@ -156,7 +174,7 @@ func redactValue(v any) {
 				default:
 					t[k] = "***"
 				}
-			case "cvv":
+			case memberCVV:
 				t[k] = "***"
 			default:
 				redactValue(inner)
