@@ -160,7 +160,7 @@ func newChain(cfg Config, o options, doc *openapi3.T, readOnly bool) (http.Round
 	// WithMetrics comes later and wins.
 	metrics := append([]middleware.MetricsOption{middleware.WithMetricsNamespace(metricsNamespace)}, o.metrics...)
 	chainOpts := []middleware.Option{
-		middleware.WithAPI(middleware.D24()), middleware.WithClock(o.clock),
+		middleware.WithClock(o.clock),
 		middleware.WithTransport(o.transport), middleware.WithDocument(doc),
 		middleware.WithRetryPolicy(o.retry), middleware.WithTracing(o.tracing...), middleware.WithMetrics(metrics...),
 		// The generated clients (CardAPI, API) derive their keys as the
