@@ -36,9 +36,28 @@ type callState struct {
 	request      *http.Request // Retry: the call's request, for its AttemptEvents
 	attemptStart time.Duration // Retry: when the attempt began (monotonicNow), when observed
 	wait         time.Duration // Retry: the wait before the retry it scheduled
+	bound        attemptCtx    // attempt: the first bounded attempt's context
+	firstBound   bool          // attempt: bound is taken
 }
 
 type callStateKey struct{}
+
+// stateOf returns the call's state, or nil outside a call.
+func stateOf(ctx context.Context) *callState {
+	s, _ := ctx.Value(callStateKey{}).(*callState)
+	return s
+}
+
+// attemptContext returns a context for the call's next bounded attempt: the
+// one in the state for the first, a new one after (an earlier attempt's may
+// still be referred to by what it left running).
+func (s *callState) attemptContext() *attemptCtx {
+	if !s.firstBound {
+		s.firstBound = true
+		return &s.bound
+	}
+	return new(attemptCtx)
+}
 
 // stateFrom returns the call's state, creating it in a derived context if no
 // outer layer did.
