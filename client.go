@@ -248,8 +248,8 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64, opts ...CallOp
 	return callFor[DepositStatus](ctx, c, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, err, opts)
 }
 
-// create makes one of the POST operations: it builds the request from the
-// operation's endpoint and sends it. sensitive are the values of body that no
+// create makes one of the POST operations: it marshals body and sends it
+// through the operation's endpoint. sensitive are the values of body that no
 // record of the call may hold (a card number, a CVV).
 func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption, sensitive sensitiveValues) (*T, error) {
 	name := op.String()
@@ -257,8 +257,8 @@ func create[T any](ctx context.Context, c *Client, op postOperation, body any, i
 		return nil, err
 	}
 	ep := &c.endpoints[op]
-	httpReq, buf, err := ep.request(body)
-	return callFor[T](ctx, c, call{op: name, rt: ep.rt, req: httpReq, body: buf, invoiceID: invoiceID, sensitive: sensitive}, err, opts)
+	buf, err := ep.marshal(body)
+	return callFor[T](ctx, c, call{op: name, rt: ep.rt, endpoint: ep, body: buf, invoiceID: invoiceID, sensitive: sensitive}, err, opts)
 }
 
 // ready refuses a call that cannot be made: a nil context, or a Client that
@@ -291,7 +291,8 @@ func callFor[T any](ctx context.Context, c *Client, cl call, buildErr error, opt
 type call struct {
 	op        string
 	rt        http.RoundTripper
-	req       *http.Request
+	req       *http.Request // a GET's request; a POST's is built from endpoint
+	endpoint  *endpoint
 	body      []byte // a POST's body, as built
 	invoiceID string
 	depositID int64
@@ -331,15 +332,18 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	if cl.opts.timeout != 0 {
 		ctx = middleware.WithCallTimeout(ctx, cl.opts.timeout)
 	}
-	req := cl.req.WithContext(ctx)
-	c.setUserAgent(req)
-	post := req.Method == http.MethodPost
+	var req *http.Request
+	post := cl.endpoint != nil
 	if post {
+		req = cl.endpoint.request(ctx, cl.body, c.userAgent)
 		// A blank key is kept: validation refuses it by name.
 		if cl.key, err = c.idempotencyKey(req, cl); err != nil {
 			return fmt.Errorf("d24: %s: %w", cl.op, err)
 		}
-		req.Header.Set(middleware.HeaderIdempotencyKey, cl.key)
+		req.Header[middleware.HeaderIdempotencyKey] = []string{cl.key}
+	} else {
+		req = cl.req.WithContext(ctx)
+		c.setUserAgent(req)
 	}
 	unknown := func(cause error) error {
 		return &OutcomeUnknownError{Operation: cl.op, IdempotencyKey: cl.key, InvoiceID: cl.invoiceID, Cause: cause}

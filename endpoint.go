@@ -1,10 +1,12 @@
 package d24
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+
+	"github.com/d24go/d24/internal/reqbody"
 )
 
 // endpoint builds the requests of one POST operation. The generated request
@@ -28,21 +30,27 @@ func newEndpoint[P any](build func(server string, params *P, contentType string,
 	return endpoint{proto: proto, rt: rt}, nil
 }
 
-// request returns a request carrying body as JSON, marshalled as the generated
-// builders marshal it (encoding/json), with GetBody set so that the validator,
-// the signer and retries can read it again, and the body's bytes.
-func (e *endpoint) request(body any) (*http.Request, []byte, error) {
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, nil, err
-	}
-	req := new(http.Request)
-	*req = *e.proto
+// marshal returns body as JSON, marshalled as the generated builders marshal
+// it (encoding/json).
+func (e *endpoint) marshal(body any) ([]byte, error) { return json.Marshal(body) }
+
+// contentTypeJSON is the Content-Type of every body the client sends, shared
+// by its requests (a full slice: an append copies it).
+var contentTypeJSON = []string{"application/json"}[:1:1]
+
+// request returns the request carrying buf, with ctx and the User-Agent ua:
+// a copy of the builder's request whose body says its bytes (reqbody), so
+// that the validator, the key and the signer need not read it again, and
+// whose GetBody serves retries. Its header has room for the idempotency key.
+func (e *endpoint) request(ctx context.Context, buf []byte, ua []string) *http.Request {
+	req := e.proto.WithContext(ctx)
 	u := *e.proto.URL
 	req.URL = &u
-	req.Header = http.Header{"Content-Type": {"application/json"}}
-	req.Body = io.NopCloser(bytes.NewReader(buf))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	req.Header = make(http.Header, 3)
+	req.Header["Content-Type"] = contentTypeJSON
+	req.Header["User-Agent"] = ua
+	req.Body = reqbody.New(buf)
+	req.GetBody = reqbody.GetBody(buf)
 	req.ContentLength = int64(len(buf))
-	return req, buf, nil
+	return req
 }

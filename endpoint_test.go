@@ -2,6 +2,7 @@ package d24
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -46,8 +47,8 @@ func TestEndpointsBuildWhatTheGeneratedBuildersBuild(t *testing.T) {
 	}
 	// Each request has its own URL and header map: changing one changes no other.
 	ep := &c.endpoints[opCardDeposit]
-	a, _, _ := ep.request(CardDepositRequest{})
-	b, _, _ := ep.request(CardDepositRequest{})
+	a := ep.request(context.Background(), []byte(`{}`), c.userAgent)
+	b := ep.request(context.Background(), []byte(`{}`), c.userAgent)
 	a.URL.Path, a.Header["X-Extra"] = "/changed", []string{"x"}
 	if b.URL.Path == "/changed" || b.Header["X-Extra"] != nil || ep.proto.URL.Path == "/changed" {
 		t.Error("requests share their URL or headers")
@@ -62,11 +63,14 @@ func sameRequest[T any](t *testing.T, body []byte, e *endpoint, builder func(T) 
 	if json.Unmarshal(body, &v) != nil {
 		return false
 	}
-	ours, buf, err1 := e.request(v)
+	buf, err1 := e.marshal(v)
 	theirs, err2 := builder(v)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("%v / %v", err1, err2)
 	}
+	ours := e.request(context.Background(), buf, []string{"ua"})
+	// The builder's headers, and the client's User-Agent.
+	theirs.Header["User-Agent"] = []string{"ua"}
 	if ours.Method != theirs.Method || ours.URL.String() != theirs.URL.String() || ours.Host != theirs.Host ||
 		ours.Proto != theirs.Proto || ours.ContentLength != theirs.ContentLength || !reflect.DeepEqual(ours.Header, theirs.Header) {
 		t.Errorf("ours %s %s %s %s %d %v\ntheirs %s %s %s %s %d %v", ours.Method, ours.URL, ours.Host, ours.Proto, ours.ContentLength, ours.Header,

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/d24go/d24/internal/reqbody"
 )
 
 // ErrBlankIdempotencyKey is wrapped, with the header's name, in the error of a
@@ -144,6 +146,9 @@ func (m *Idempotency) key(req *http.Request) (string, error) {
 // keyFunc returns "". body is the request's body when the caller has its bytes
 // at hand; nil reads it through GetBody.
 func ChooseIdempotencyKey(req *http.Request, body []byte, keyFunc KeyFunc) (string, error) {
+	if body == nil {
+		body, _ = reqbody.Of(req)
+	}
 	if keyFunc == nil || body == nil && req.GetBody == nil {
 		return NewIdempotencyKey(), nil
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/d24go/d24/internal/reqbody"
 )
 
 // This file holds everything the package knows of D24 itself: its request
@@ -185,12 +187,16 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	sg.head = append(append(sg.head[:0], date...), s.login...)
 	mac.Write(sg.head)
 
+	body, hasBytes := reqbody.Of(req)
 	switch {
 	case replay != nil:
 		mac.Write(replay)
 		out.Body = io.NopCloser(bytes.NewReader(replay))
 	case req.Body == nil || req.Body == http.NoBody:
 		// A body-less GET signs the empty string.
+	case !repeat && hasBytes:
+		// The body says its bytes (the d24 client's do): no second reader.
+		mac.Write(body)
 	case req.GetBody != nil:
 		if repeat {
 			b, err := req.GetBody()

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/internal/reqbody"
 )
 
 // fastParam is a path, query or header parameter compiled for the fast path.
@@ -94,6 +96,9 @@ func (op *Operation) CertainlyValid(req *http.Request, pathParams map[string]str
 	}
 	if op.body == nil {
 		return true
+	}
+	if body, ok := reqbody.Of(req); ok {
+		return fastCheck(op.fast, body, now(), opts, op.nullIsAbsent) == valid
 	}
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return false
