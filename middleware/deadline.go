@@ -33,6 +33,7 @@ type deadlines struct {
 	queue  []*attemptCtx
 	timer  *time.Timer
 	firing time.Time // when the timer is set to fire; zero: not set
+	sets   int       // how many times add set the timer
 }
 
 // add queues a's bound, setting the timer if a's comes before it.
@@ -43,6 +44,7 @@ func (d *deadlines) add(a *attemptCtx) {
 	d.up(a.index)
 	if d.firing.IsZero() || a.deadline.Before(d.firing) {
 		d.firing = a.deadline
+		d.sets++
 		if d.timer == nil {
 			d.timer = time.AfterFunc(time.Until(a.deadline), d.fire)
 		} else {

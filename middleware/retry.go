@@ -589,9 +589,14 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	bound := s.attemptContext()
 	bound.start(ctx, s, deadline, cause, a.bounds)
 	resp, err := a.next.RoundTrip(req.WithContext(bound))
-	if err != nil {
+	switch {
+	case err != nil:
 		bound.release()
 		return nil, bound.timeoutCause(err)
+	case resp == nil:
+		// Not an answer: the caller says so (see send).
+		bound.release()
+		return nil, nil
 	}
 	return bound.bind(resp), nil
 }

@@ -276,3 +276,55 @@ func TestCallTimeout(t *testing.T) {
 		t.Errorf("WithCallTimeout: %v", err)
 	}
 }
+
+// The first attempt, which the Retry sends without an http.Client, ends as
+// an http.Client would end it: a URL's user info becomes Basic
+// authentication, a server request's RequestURI is refused, a transport's nil
+// answer is an error, a nil body an empty one, and an HTTPS request to a
+// plain HTTP server says so.
+func TestFirstAttemptAsHTTPClientSendsIt(t *testing.T) {
+	srv := newScript(t, status(200, `{}`))
+	retry := retryOnly(fast)
+
+	req, _ := http.NewRequest("GET", strings.Replace(srv.srv.URL, "http://", "http://merchant:pw@", 1)+"/v3/deposits/1", nil)
+	resp, err := retry.Transport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := srv.seen()[0].header.Get("Authorization"); got != "Basic bWVyY2hhbnQ6cHc=" {
+		t.Errorf("user info sent as %q", got)
+	}
+
+	req, _ = http.NewRequest("GET", srv.srv.URL+"/v3/deposits/1", nil)
+	req.RequestURI = "/v3/deposits/1"
+	if _, err := retry.Transport.RoundTrip(req); err == nil || !strings.Contains(err.Error(), "RequestURI can't be set") {
+		t.Errorf("a server request sent as a client's: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		rt   rtFunc
+		want string
+	}{
+		{"nil answer", func(*http.Request) (*http.Response, error) { return nil, nil }, "nil *Response"},
+		{"nil body", func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r}, nil
+		}, ""},
+	} {
+		rt := middleware.NewRetry(tc.rt, fast)
+		req, _ := http.NewRequest("GET", "http://d24.invalid/v3/deposits/1", nil)
+		resp, err := rt.RoundTrip(req)
+		switch {
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want == "" && (err != nil || resp.Body == nil):
+			t.Errorf("%s: %v, body %v", tc.name, err, resp)
+		}
+	}
+
+	req, _ = http.NewRequest("GET", strings.Replace(srv.srv.URL, "http://", "https://", 1)+"/v3/deposits/1", nil)
+	if _, err := retry.Transport.RoundTrip(req); !errors.Is(err, http.ErrSchemeMismatch) {
+		t.Errorf("HTTPS to an HTTP server: %v", err)
+	}
+}
