@@ -35,7 +35,7 @@ func (b *Bearer) GoString() string { return b.String() }
 // RoundTrip sends req with the token, replacing any Authorization.
 func (b *Bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	authenticatedWith(req.Context(), strings.TrimPrefix(b.header, "Bearer "))
-	out := shallowCopy(req, 1)
+	out := forHeaders(req, 1)
 	out.Header[HeaderAuthorization] = []string{b.header}
 	if out.Body != nil && out.Body != http.NoBody {
 		out.GetBody = nil // as the Signer: every repeat is the retry layer's

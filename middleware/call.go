@@ -10,8 +10,11 @@ import (
 )
 
 // callState is what the layers of one logical call share through its context;
-// the outermost layer that needs it creates it.
+// the outermost layer that needs it creates it. It is that context itself
+// (the call's parent context with the state as a value), so that starting a
+// call allocates nothing else.
 type callState struct {
+	parent       context.Context
 	operation    string // StartCall: the operation's name
 	eligible     bool   // Retry: repeating the request cannot charge twice
 	tracked      bool   // Retry: the request is not safe to repeat; its outcome is judged
@@ -38,6 +41,7 @@ type callState struct {
 	wait         time.Duration // Retry: the wait before the retry it scheduled
 	bound        attemptCtx    // attempt: the first bounded attempt's context
 	firstBound   bool          // attempt: bound is taken
+	send         *http.Request // attempt: the request it made for this send alone (forHeaders)
 }
 
 type callStateKey struct{}
@@ -46,6 +50,16 @@ type callStateKey struct{}
 func stateOf(ctx context.Context) *callState {
 	s, _ := ctx.Value(callStateKey{}).(*callState)
 	return s
+}
+
+// claimSend reports whether req is the request the attempt layer made for
+// the send in progress, which the caller may then change: once per send.
+func (s *callState) claimSend(req *http.Request) bool {
+	if s.send != req {
+		return false
+	}
+	s.send = nil
+	return true
 }
 
 // attemptContext returns a context for the call's next bounded attempt: the
@@ -59,15 +73,35 @@ func (s *callState) attemptContext() *attemptCtx {
 	return new(attemptCtx)
 }
 
-// stateFrom returns the call's state, creating it in a derived context if no
-// outer layer did.
+// stateFrom returns the call's state, creating it (a context derived from
+// ctx) if no outer layer did.
 func stateFrom(ctx context.Context) (*callState, context.Context) {
 	if s, ok := ctx.Value(callStateKey{}).(*callState); ok {
 		return s, ctx
 	}
-	s := &callState{}
-	return s, context.WithValue(ctx, callStateKey{}, s)
+	s := &callState{parent: ctx}
+	return s, s
 }
+
+// The call's context is its parent's, with the state as a value.
+
+func (s *callState) Deadline() (time.Time, bool) { return s.parent.Deadline() }
+func (s *callState) Done() <-chan struct{}       { return s.parent.Done() }
+func (s *callState) Err() error                  { return s.parent.Err() }
+
+func (s *callState) Value(key any) any {
+	if key == (callStateKey{}) {
+		return s
+	}
+	return s.parent.Value(key)
+}
+
+// String names the context without its values (the sensitive ones among
+// them), as context.WithValue's does.
+func (s *callState) String() string { return "middleware.StartCall(" + s.operation + ")" }
+
+// GoString is String, for %#v.
+func (s *callState) GoString() string { return s.String() }
 
 // StartCall begins one logical call made with the returned context: it names
 // the call's operation, as WithOperation does, and holds the state the chain's
@@ -75,7 +109,10 @@ func stateFrom(ctx context.Context) (*callState, context.Context) {
 // the request to add it. Use a fresh StartCall per call and never share its
 // context between calls (WithOperation's can be shared).
 func StartCall(ctx context.Context, operation string) context.Context {
-	return context.WithValue(ctx, callStateKey{}, &callState{operation: operation})
+	if ctx == nil {
+		panic("cannot create context from nil parent") // as context.WithValue
+	}
+	return &callState{parent: ctx, operation: operation}
 }
 
 // WithCallTimeout bounds the calls made with ctx, all their attempts and the

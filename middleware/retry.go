@@ -588,7 +588,10 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	bound := s.attemptContext()
 	bound.start(ctx, s, deadline, cause, a.bounds)
-	resp, err := a.next.RoundTrip(req.WithContext(bound))
+	req = req.WithContext(bound)
+	s.send = req // no one else holds it: an authenticator may add to it (forHeaders)
+	resp, err := a.next.RoundTrip(req)
+	s.send = nil
 	switch {
 	case err != nil:
 		bound.release()

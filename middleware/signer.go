@@ -143,7 +143,10 @@ func (s *Signer) ClockSkew() time.Duration { return time.Duration(s.skew.Load())
 // 103 INVALID_DATE_RANGE.
 func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	authenticatedWith(req.Context(), s.secret())
-	signed, replay, err := s.sign(req, nil, false)
+	// Kept before signing: the request signed may be req itself (forHeaders),
+	// whose GetBody the signature takes away.
+	getBody := req.GetBody
+	signed, replay, err := s.sign(req, getBody, nil, false)
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -164,7 +167,7 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if state, ok := req.Context().Value(callStateKey{}).(*callState); ok {
 		state.probe.start()
 	}
-	signed, _, err = s.sign(req, replay, true)
+	signed, _, err = s.sign(req, getBody, replay, true)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +179,9 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 // copy, and req.Body itself is sent untouched; a repeat takes a fresh reader.
 // Only a request without GetBody is read into memory, once (replay keeps those
 // bytes for a repeat).
-func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Request, []byte, error) {
-	out := shallowCopy(req, 4)
+func (s *Signer) sign(req *http.Request, getBody func() (io.ReadCloser, error), replay []byte, repeat bool) (*http.Request, []byte, error) {
+	body, hasBytes := reqbody.Of(req)
+	out := forHeaders(req, 4)
 	sg := s.macs.Get().(*signing)
 	defer s.macs.Put(sg)
 	mac := sg.mac
@@ -187,7 +191,6 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	sg.head = append(append(sg.head[:0], date...), s.login...)
 	mac.Write(sg.head)
 
-	body, hasBytes := reqbody.Of(req)
 	switch {
 	case replay != nil:
 		mac.Write(replay)
@@ -197,15 +200,15 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 	case !repeat && hasBytes:
 		// The body says its bytes (the d24 client's do): no second reader.
 		mac.Write(body)
-	case req.GetBody != nil:
+	case getBody != nil:
 		if repeat {
-			b, err := req.GetBody()
+			b, err := getBody()
 			if err != nil {
 				return nil, nil, fmt.Errorf("middleware: signer: rewinding the body: %w", err)
 			}
 			out.Body = b
 		}
-		b, err := req.GetBody()
+		b, err := getBody()
 		if err != nil {
 			return nil, nil, fmt.Errorf("middleware: signer: reading the body to sign: %w", err)
 		}
@@ -246,18 +249,6 @@ func (s *Signer) sign(req *http.Request, replay []byte, repeat bool) (*http.Requ
 		out.GetBody = nil
 	}
 	return out, replay, nil
-}
-
-// shallowCopy copies req for a RoundTripper that only adds headers: the URL
-// and body are shared, the header map is new, with room for extra more keys.
-func shallowCopy(req *http.Request, extra int) *http.Request {
-	out := new(http.Request)
-	*out = *req
-	out.Header = make(http.Header, len(req.Header)+extra)
-	for k, v := range req.Header {
-		out.Header[k] = v
-	}
-	return out
 }
 
 // xDate formats t as X-Date, reusing the text while the second is the same.

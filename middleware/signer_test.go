@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d24go/d24/internal/reqbody"
 	"github.com/d24go/d24/middleware"
 )
 
@@ -162,5 +164,46 @@ func TestSignerRefusesEmptyCredentialsAndHidesTheSecret(t *testing.T) {
 	s, _ := middleware.NewSigner("login", "very-secret-key", nil)
 	if out := fmt.Sprintf("%v %+v %#v", s, s, s); strings.Contains(out, "very-secret-key") || strings.Contains(out, "118 101 114") {
 		t.Errorf("secret printed: %s", out)
+	}
+}
+
+// Inside a chain the Signer signs the request the attempt layer made for the
+// send, in place: its 103 repeat still sends the whole body, freshly signed,
+// whether the body says its bytes (the d24 client's) or is read through
+// GetBody.
+func TestChainRepeatsA103WithTheWholeBody(t *testing.T) {
+	serverNow := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+	dateRange := status(400, `{"code":103,"description":"Invalid date range","type":"INVALID_DATE_RANGE"}`, "Date", serverNow.Format(http.TimeFormat))
+	for _, saysBytes := range []bool{false, true} {
+		srv := newScript(t, dateRange, status(200, `{"ok":true}`))
+		attempts := 0
+		rt, err := middleware.NewChain("L", "S", middleware.WithoutTracing(), middleware.WithRetryPolicy(fast),
+			middleware.WithAttemptObserver(func(context.Context, middleware.AttemptEvent) { attempts++ }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"invoice_id":"skew-1","amount":10}`)
+		req, _ := http.NewRequest("POST", srv.srv.URL+"/v3/deposits", bytes.NewReader(body))
+		if saysBytes {
+			req.Body, req.GetBody = reqbody.New(body), reqbody.GetBody(body)
+		}
+		req.Header.Set("X-Idempotency-Key", "skew-key")
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		reqs := srv.seen()
+		if resp.StatusCode != 200 || len(reqs) != 2 || attempts != 1 {
+			t.Fatalf("reqbody %v: %d after %d requests in %d attempts, want 2 in 1 (the Signer's repeat)", saysBytes, resp.StatusCode, len(reqs), attempts)
+		}
+		for i, r := range reqs {
+			if r.body != string(body) || r.header.Get("Authorization") != expectedSignature("S", r.header.Get("X-Date"), "L", string(body)) {
+				t.Errorf("reqbody %v, send %d: body %q, signature %q", saysBytes, i, r.body, r.header.Get("Authorization"))
+			}
+		}
+		if req.GetBody == nil || req.Header.Get("X-Date") != "" {
+			t.Errorf("reqbody %v: the caller's request was changed", saysBytes)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"io"
+	"maps"
 	"net/http"
 )
 
@@ -39,3 +40,29 @@ func drainAndClose(body io.ReadCloser) {
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// forHeaders returns the request an authenticator sends for req, with a
+// header map of its own to add its headers to (room for extra more keys) and
+// the URL and body shared. It is req itself when req is the request the
+// chain's attempt layer made for this send alone, which no one else holds;
+// otherwise a shallow copy, since a RoundTripper must not change the request
+// it is given.
+func forHeaders(req *http.Request, extra int) *http.Request {
+	out := req
+	if s := stateOf(req.Context()); s == nil || !s.claimSend(req) {
+		out = new(http.Request)
+		*out = *req
+	}
+	if len(req.Header)+extra <= 8 {
+		// One group of a small map, copied as it is: no key is hashed again.
+		out.Header = maps.Clone(req.Header)
+		if out.Header != nil {
+			return out
+		}
+	}
+	out.Header = make(http.Header, len(req.Header)+extra)
+	for k, v := range req.Header {
+		out.Header[k] = v
+	}
+	return out
+}
