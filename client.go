@@ -268,16 +268,30 @@ func (c *Client) ready(ctx context.Context, op string) error {
 	case c == nil || c.apiRT == nil:
 		return fmt.Errorf("d24: %s: %w", op, ErrUninitializedClient)
 	case ctx == nil:
-		return fmt.Errorf("d24: %s: %w", op, ErrNilContext)
+		return c.refused(ctx, op, fmt.Errorf("d24: %s: %w", op, ErrNilContext))
 	}
 	return nil
+}
+
+// refused records a call refused before it reached the chain (a nil context,
+// an amount a refund cannot take, a request that cannot be built) as call
+// records every other, in the metrics and the log, and returns err.
+func (c *Client) refused(ctx context.Context, op string, err error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.metrics.record(ctx, op, nil, err, 0)
+	if c.logger != nil {
+		c.log(ctx, call{op: op}, 0, 0, err)
+	}
+	return err
 }
 
 // callFor makes a call whose request the generated code built (buildErr is
 // its error) and decodes the answer into a new T.
 func callFor[T any](ctx context.Context, c *Client, cl call, buildErr error, opts []CallOption) (*T, error) {
 	if buildErr != nil {
-		return nil, fmt.Errorf("d24: %s: building the request: %w", cl.op, buildErr)
+		return nil, c.refused(ctx, cl.op, fmt.Errorf("d24: %s: building the request: %w", cl.op, buildErr))
 	}
 	cl.opts = applyCallOptions(opts)
 	out := new(T)

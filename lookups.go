@@ -73,11 +73,11 @@ func (c *Client) lookup(ctx context.Context, op string, build func(url string) (
 		return err
 	}
 	if c.readOnlyRT == nil {
-		return fmt.Errorf("d24: %s needs Config.ReadOnlyKey (D24's read-only API key): %w", op, ErrMissingReadOnlyKey)
+		return c.refused(ctx, op, fmt.Errorf("d24: %s needs Config.ReadOnlyKey (D24's read-only API key): %w", op, ErrMissingReadOnlyKey))
 	}
 	req, err := build(c.apiURL)
 	if err != nil {
-		return fmt.Errorf("d24: %s: %w", op, err)
+		return c.refused(ctx, op, fmt.Errorf("d24: %s: %w", op, err))
 	}
 	return c.call(ctx, call{op: op, rt: c.readOnlyRT, req: req, opts: applyCallOptions(opts)}, out)
 }

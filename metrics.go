@@ -37,15 +37,16 @@ const attrOutcome = attribute.Key("d24.outcome")
 
 // The outcomes of a call, from a fixed set.
 const (
-	outcomeSuccess           = "success"            // D24's answer, a result
-	outcomeCardRejected      = "card_rejected"      // a card deposit D24 answered REJECTED
-	outcomeRefundRejected    = "refund_rejected"    // a card refund D24 answered REJECTED
-	outcomeAPIError          = "api_error"          // D24 refused the request (*APIError)
-	outcomeValidationRefused = "validation_refused" // refused before sending (*ValidationError)
-	outcomeUnknown           = "outcome_unknown"    // may have been processed (*OutcomeUnknownError)
-	outcomeCanceled          = "canceled"           // the caller's context was canceled
-	outcomeTimeout           = "timeout"            // a deadline passed: the context's, or the call's bound
-	outcomeError             = "error"              // anything else: the network, a redirect, an unreadable answer
+	outcomeSuccess           = "success"                // D24's answer, a result
+	outcomePending3DS        = "pending_authentication" // a card deposit waiting for the payer's 3DS
+	outcomeCardRejected      = "card_rejected"          // a card deposit D24 answered REJECTED
+	outcomeRefundRejected    = "refund_rejected"        // a card refund D24 answered REJECTED
+	outcomeAPIError          = "api_error"              // D24 refused the request (*APIError)
+	outcomeValidationRefused = "validation_refused"     // refused before sending (*ValidationError)
+	outcomeUnknown           = "outcome_unknown"        // may have been processed (*OutcomeUnknownError)
+	outcomeCanceled          = "canceled"               // the caller's context was canceled
+	outcomeTimeout           = "timeout"                // a deadline passed: the context's, or the call's bound
+	outcomeError             = "error"                  // anything else: the network, a redirect, an unreadable answer
 )
 
 // callMetrics records the client's calls. Its instruments are made once per
@@ -120,8 +121,11 @@ func callOutcome(out any, err error) string {
 	if err == nil {
 		switch r := out.(type) {
 		case *CardDepositResponse:
-			if r.PaymentInfo.Result == CardResultRejected {
+			switch r.PaymentInfo.Result {
+			case CardResultRejected:
 				return outcomeCardRejected
+			case CardResultPendingAuthentication:
+				return outcomePending3DS
 			}
 		case *RefundResponse:
 			if r.RefundInfo.Result == RefundResultRejected {

@@ -212,3 +212,35 @@ func TestCallMetrics(t *testing.T) {
 		}
 	}
 }
+
+// Every call is counted: a card deposit waiting for 3DS is its own outcome,
+// not a success, and calls refused before a request is built (a nil
+// context, a refund amount CreateRefund refuses) are counted as the others.
+func TestEveryCallIsCounted(t *testing.T) {
+	srv := d24test.NewServer()
+	defer srv.Close()
+	rec := newMetricsReader()
+	c := newClient(t, srv, d24.WithMetrics(middleware.WithMeterProvider(rec.provider)))
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+
+	dep, err := c.CreateCardDeposit(ctx, cardDeposit("metrics-3ds", d24test.DefaultThreeDSCard))
+	if err != nil || dep.PaymentInfo.Result != d24.CardResultPendingAuthentication {
+		t.Fatalf("%+v %v", dep, err)
+	}
+	var noContext context.Context
+	if _, err := c.GetDeposit(noContext, dep.DepositID); !errors.Is(err, d24.ErrNilContext) {
+		t.Fatalf("nil context: %v", err)
+	}
+	var invalid *d24.ValidationError
+	if _, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID}); !errors.As(err, &invalid) {
+		t.Fatalf("zero refund: %v", err)
+	}
+	got := rec.points(t)
+	want(t, got, 1, "d24.client.calls", "d24.operation=createCardDeposit", "d24.outcome=pending_authentication")
+	want(t, got, 1, "d24.client.calls", "d24.operation=getDeposit", "d24.outcome=error")
+	want(t, got, 1, "d24.client.calls", "d24.operation=createRefund", "d24.outcome=validation_refused")
+	if p := matching(got, "d24.client.calls", "d24.outcome=success"); len(p) != 0 {
+		t.Errorf("counted as successes: %q", p)
+	}
+}

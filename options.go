@@ -82,13 +82,15 @@ func WithTracing(opts ...middleware.TracingOption) Option {
 // them off at no cost). Each call adds one to d24.client.calls and records
 // d24.client.call.duration (seconds, the retries and their waits included),
 // with d24.operation (createCardDeposit, getDeposit, ...) and d24.outcome:
-// success, card_rejected (a card deposit answered REJECTED), refund_rejected
+// success, pending_authentication (a card deposit waiting for the payer's
+// 3DS), card_rejected (a card deposit answered REJECTED), refund_rejected
 // (a card refund answered REJECTED), api_error (D24 refused it),
 // validation_refused (refused before sending), outcome_unknown (it may have
 // been processed: see OutcomeUnknownError), canceled, timeout or error (the
-// network, a redirect, an unreadable answer). Each attempt records
-// http.client.request.duration, and each retry and each retry the budget
-// refused adds to d24.client.retries and d24.client.retry_budget.refusals
+// network, a redirect, an unreadable answer); a call refused before its
+// request was built (a nil context, say) is counted too. Each attempt
+// records http.client.request.duration, and each retry as it begins and each
+// retry the budget refused adds to d24.client.retries and d24.client.retry_budget.refusals
 // (see middleware.WithMetrics for their attributes). No attribute holds an
 // ID, an amount or a URL's path. middleware.WithMetricsNamespace(ns) names
 // them all ns.calls, ns.call.duration, ns.retries and so on instead.

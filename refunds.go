@@ -20,7 +20,7 @@ import (
 // or D24 answers it with the first.
 func (c *Client) CreateRefund(ctx context.Context, req RefundRequest, opts ...CallOption) (*RefundResponse, error) {
 	if req.Amount.Sign() <= 0 {
-		return nil, refundAmountError("must be greater than 0 (CreateFullRefund refunds the whole deposit)")
+		return nil, c.refused(ctx, opRefund.String(), refundAmountError("must be greater than 0 (CreateFullRefund refunds the whole deposit)"))
 	}
 	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
 }
@@ -30,7 +30,7 @@ func (c *Client) CreateRefund(ctx context.Context, req RefundRequest, opts ...Ca
 // D24 asks for a full refund. Everything else is CreateRefund's.
 func (c *Client) CreateFullRefund(ctx context.Context, req RefundRequest, opts ...CallOption) (*RefundResponse, error) {
 	if !req.Amount.IsZero() {
-		return nil, refundAmountError("must be left out of a full refund (CreateRefund refunds an amount)")
+		return nil, c.refused(ctx, opRefund.String(), refundAmountError("must be left out of a full refund (CreateRefund refunds an amount)"))
 	}
 	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
 }

@@ -19,7 +19,7 @@ type callState struct {
 	eligible     bool   // Retry: repeating the request cannot charge twice
 	tracked      bool   // Retry: the request is not safe to repeat; its outcome is judged
 	processed    bool   // Retry: an attempt may have been processed (see OutcomeUnknownError)
-	namedByOp    bool   // CallTracing: WithOperation or StartCall named the span
+	namedByOp    bool   // CallTracing: StartCall named the span
 	judging      bool   // Retry: it ends the attempt spans once it has judged them
 	throttled    bool   // Retry: the retry budget refused a retry
 	tokenPending bool   // Retry: a retry took a token and has not begun
@@ -39,6 +39,7 @@ type callState struct {
 	request      *http.Request // Retry: the call's request, for its AttemptEvents
 	attemptStart time.Duration // Retry: when the attempt began (monotonicNow), when observed
 	wait         time.Duration // Retry: the wait before the retry it scheduled
+	retried      *AttemptEvent // Retry: the attempt a scheduled retry repeats, until the retry begins
 	bound        attemptCtx    // attempt: the first bounded attempt's context
 	firstBound   bool          // attempt: bound is taken
 	send         *http.Request // attempt: the request it made for this send alone (forHeaders)
@@ -104,10 +105,11 @@ func (s *callState) String() string { return "middleware.StartCall(" + s.operati
 func (s *callState) GoString() string { return s.String() }
 
 // StartCall begins one logical call made with the returned context: it names
-// the call's operation, as WithOperation does, and holds the state the chain's
-// layers share for that call, so that they need not derive contexts and copy
-// the request to add it. Use a fresh StartCall per call and never share its
-// context between calls (WithOperation's can be shared).
+// the call's operation (the call span takes it as its name, an AttemptEvent
+// as its Operation) and holds the state the chain's layers share for that
+// call, so that they need not derive contexts and copy the request to add
+// it. Use a fresh StartCall per call and never share its context between
+// calls.
 func StartCall(ctx context.Context, operation string) context.Context {
 	if ctx == nil {
 		panic("cannot create context from nil parent") // as context.WithValue
@@ -157,8 +159,7 @@ func (s *callState) lastAttempt(ctx context.Context) bool {
 }
 
 // named records the operation the Validator recognised: CallTracing names the
-// call span by its ID once the call returns, unless WithOperation or
-// StartCall gave one, and attempt spans take the route; so do AttemptEvents.
+// call span by its ID once the call returns, unless StartCall gave one, and attempt spans take the route; so do AttemptEvents.
 func (s *callState) named(operation, route string) {
 	s.route, s.validatedOp = route, operation
 }

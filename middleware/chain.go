@@ -72,8 +72,10 @@ func WithTracing(opts ...TracingOption) Option {
 //     http.response.status_code when the attempt was answered, and error.type
 //     when it failed (the status code of a 4xx or 5xx answer, the error's
 //     kind otherwise);
-//   - <namespace>.retries (counter, {retry}): the retries the policy
-//     scheduled, with the attributes of the attempt that was retried;
+//   - <namespace>.retries (counter, {retry}): the retries made, each
+//     counted when it begins (one scheduled and never begun, its context
+//     ended during the wait, is not), with the attributes of the attempt
+//     that was retried;
 //   - <namespace>.retry_budget.refusals (counter, {retry}): the retries the
 //     policy would have made and the retry budget refused, with the
 //     attributes of the attempt that was not retried.
@@ -183,6 +185,7 @@ func newChain(c chainConfig) (http.RoundTripper, error) {
 	retry := newRetry(rt, c.retry, c.transport, api)
 	if metrics != nil {
 		retry.observe = append(retry.observe, metrics.observe)
+		retry.retried = metrics.retry
 	}
 	retry.observe = append(retry.observe, c.observers...)
 	rt = NewIdempotency(retry, c.keyFunc, WithAPI(api))

@@ -85,23 +85,31 @@ func newAttemptMetrics(opts []MetricsOption) (*attemptMetrics, error) {
 // the global provider) it does nothing more than ask.
 func (m *attemptMetrics) observe(ctx context.Context, e AttemptEvent) {
 	duration := m.duration.Enabled(ctx)
-	retry := e.Retry && m.retries.Enabled(ctx)
 	refused := e.BudgetRefused && m.refusals.Enabled(ctx)
-	if !duration && !retry && !refused {
+	if !duration && !refused {
 		return
 	}
-	k := attemptKey{method: knownMethod(e.Method), scheme: e.Scheme, host: e.Host, route: e.Route,
-		errorType: e.ErrorType, port: e.Port, status: e.StatusCode}
-	a := m.sets.Get(k, attemptAttributes)
+	a := m.attributes(e)
 	if duration {
 		m.duration.Inst().Record(ctx, e.Duration.Seconds(), a.Record...)
-	}
-	if retry {
-		m.retries.Add(ctx, 1, a.Add...)
 	}
 	if refused {
 		m.refusals.Add(ctx, 1, a.Add...)
 	}
+}
+
+// retry counts a retry as it begins; e is the attempt it repeats.
+func (m *attemptMetrics) retry(ctx context.Context, e AttemptEvent) {
+	if m.retries.Enabled(ctx) {
+		m.retries.Add(ctx, 1, m.attributes(e).Add...)
+	}
+}
+
+// attributes are e's attribute set, cached.
+func (m *attemptMetrics) attributes(e AttemptEvent) *attrcache.Options {
+	k := attemptKey{method: knownMethod(e.Method), scheme: e.Scheme, host: e.Host, route: e.Route,
+		errorType: e.ErrorType, port: e.Port, status: e.StatusCode}
+	return m.sets.Get(k, attemptAttributes)
 }
 
 // attemptKey is what an attempt's attributes depend on.

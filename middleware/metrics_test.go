@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -152,5 +153,46 @@ func TestRetryBudgetRefusalMetric(t *testing.T) {
 		if strings.Contains(pt, "300000001") {
 			t.Errorf("an ID in the duration's attributes: %s", pt)
 		}
+	}
+}
+
+// A retry is counted when it begins: one the policy schedules and the call's
+// context ends before (during its wait) is never made, and is not counted.
+func TestRetryCountedWhenItBegins(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	srv := newScript(t, status(503, ``, "Retry-After", "5"), status(200, `{}`))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The caller gives up as soon as the retry is scheduled, 5 s out.
+	giveUp := middleware.WithAttemptObserver(func(_ context.Context, e middleware.AttemptEvent) {
+		if e.Retry {
+			cancel()
+		}
+	})
+	rt, err := middleware.NewChain("L", "secret", middleware.WithMetrics(middleware.WithMeterProvider(mp)),
+		middleware.WithRetryPolicy(fast), giveUp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.srv.URL+"/v3/deposits/1", nil)
+	if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) || len(srv.seen()) != 1 {
+		t.Fatalf("err = %v after %d requests", err, len(srv.seen()))
+	}
+	if got := sumPoints(collect(t, reader)["http.client.retries"]); len(got) != 0 {
+		t.Errorf("a retry that never began was counted: %v", got)
+	}
+
+	// One that begins is counted, with the status of the attempt it repeats.
+	srv2 := newScript(t, status(503, ``), status(200, `{}`))
+	req, _ = http.NewRequest("GET", srv2.srv.URL+"/v3/deposits/1", nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := sumPoints(collect(t, reader)["http.client.retries"])
+	if len(got) != 1 || !strings.Contains(got[0], "http.response.status_code=503") || !strings.HasSuffix(got[0], "value=1") {
+		t.Errorf("retries = %v", got)
 	}
 }

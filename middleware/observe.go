@@ -12,9 +12,8 @@ import (
 // path, query or error text, so that an observer cannot record card data or a
 // key by mistake.
 type AttemptEvent struct {
-	// Operation is the call's operation (StartCall, WithOperation: the
-	// caller's own text), else the ID of the operation the Validator matched,
-	// else "".
+	// Operation is the call's operation (StartCall: the caller's own text),
+	// else the ID of the operation the Validator matched, else "".
 	Operation string
 	// Method is the request's method, or "_OTHER" for one the HTTP
 	// conventions do not name; Scheme, Host and Port are its URL's

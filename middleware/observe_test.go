@@ -57,7 +57,7 @@ func TestAttemptObserver(t *testing.T) {
 	}
 }
 
-// Without StartCall or WithOperation, an event names the operation the
+// Without StartCall, an event names the operation the
 // Validator matched.
 func TestAttemptObserverNamesTheValidatedOperation(t *testing.T) {
 	srv := newScript(t, status(200, `{}`))

@@ -118,8 +118,10 @@ type Retry struct {
 	// (GetConn) at least once, so an attempt that reported none never asked
 	// for a connection, and sent nothing.
 	connEvents atomic.Bool
-	// observe, when set, is told of each attempt once judged.
+	// observe, when set, is told of each attempt once judged; retried, of
+	// each retry when it begins, with the event of the attempt it repeats.
 	observe observers
+	retried AttemptObserver
 	// api names the idempotency header that makes a request safe to repeat,
 	// and reads the error bodies that prove a refusal.
 	api    API
@@ -349,6 +351,12 @@ func (r *Retry) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt 
 		if r.observe != nil {
 			s.attemptStart = monotonicNow()
 		}
+		if e := s.retried; e != nil {
+			// The retry begins: one that never does (its context ended
+			// during the wait) is never counted.
+			s.retried = nil
+			r.retried(req.Context(), *e)
+		}
 	}
 }
 
@@ -380,6 +388,10 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		e.Retry, e.BudgetRefused = scheduled, refused
 		if scheduled {
 			e.Wait = state.wait
+			if r.retried != nil {
+				state.retried = new(AttemptEvent)
+				*state.retried = e
+			}
 		}
 		r.observe.observe(ctx, e)
 	}

@@ -79,20 +79,12 @@ func (t *tracing) noop() bool {
 	return ok
 }
 
-// WithOperation names the operation of the calls made with ctx (for example
-// "createCardDeposit"); the call span takes it as its name.
-func WithOperation(ctx context.Context, operation string) context.Context {
-	return context.WithValue(ctx, operationKey{}, operation)
-}
-
-type operationKey struct{}
-
+// operationFrom is the operation StartCall named the call of ctx by, or "".
 func operationFrom(ctx context.Context) string {
-	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && s.operation != "" {
+	if s := stateOf(ctx); s != nil {
 		return s.operation
 	}
-	op, _ := ctx.Value(operationKey{}).(string)
-	return op
+	return ""
 }
 
 // spanLayer is what both span middlewares hold.

@@ -142,7 +142,7 @@ func TestPropagationIsAnOption(t *testing.T) {
 	}
 }
 
-// StartCall names the call span as WithOperation does, and each call keeps its
+// StartCall names the call span, and each call keeps its
 // own attempt count: the second call, answered at once, is not counted on top of
 // the first one's retry.
 func TestStartCall(t *testing.T) {
