@@ -68,3 +68,39 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 		t.Errorf("ErrInvalidSignature.Error() = %q", got)
 	}
 }
+
+// A POST refused in either of D24's shapes is a plain *APIError: D24 refused
+// it in its own words, so nothing was processed. A 104 in either shape (the
+// key was used before) is an unknown outcome, never a refusal.
+func TestBothShapesJudgeAPost(t *testing.T) {
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	for shape, format := range map[string]string{
+		"flat":   `{"code":%d,"description":"refused","type":"A_TYPE"}`,
+		"nested": `{"error":{"code":%d,"message":"refused"}}`,
+	} {
+		body = fmt.Sprintf(format, int(d24.ErrBeanValidation))
+		_, err := c.CreateCardDeposit(context.Background(), cardDeposit("shape-"+shape, canaryCard))
+		var apiErr *d24.APIError
+		var unknown *d24.OutcomeUnknownError
+		if errors.As(err, &unknown) || !errors.As(err, &apiErr) || !errors.Is(err, d24.ErrBeanValidation) || apiErr.Description != "refused" {
+			t.Errorf("%s refusal: want a plain *APIError, got %T: %v", shape, err, err)
+		}
+
+		body = fmt.Sprintf(format, int(d24.ErrIdempotencyKeyUsed))
+		_, err = c.CreateCardDeposit(context.Background(), cardDeposit("shape-"+shape, canaryCard))
+		if !errors.As(err, &unknown) || !errors.Is(err, d24.ErrIdempotencyKeyUsed) {
+			t.Errorf("%s 104: want an unknown outcome wrapping 104, got %T: %v", shape, err, err)
+		}
+	}
+}
