@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/types"
 )
 
 // fixedAnswer answers every request with one status and body.
@@ -76,7 +77,7 @@ func FuzzResponseDecoding(f *testing.F) {
 		case 0:
 			_, err = c.CreateCardDeposit(ctx, cardDeposit("fuzz-1", canaryCard))
 		case 1:
-			_, err = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "fuzz-2", Amount: d24.MustParseAmount("1"), Country: "BR"})
+			_, err = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "fuzz-2", Amount: types.MustParseAmount("1"), Country: "BR"})
 		default:
 			_, err = c.GetDeposit(ctx, 300000001)
 		}

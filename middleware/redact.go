@@ -295,10 +295,6 @@ func RedactURL(u *url.URL) string {
 	return c.String()
 }
 
-// RedactText is NewScrubber().Text: it removes from free text what looks like
-// card data and the values messages quote.
-func RedactText(s string) string { return Scrubber{}.Text(s) }
-
 // redactPath replaces the digits of path segments that hold only digits (deposit
 // IDs) by a placeholder, to name a span without an unbounded number of names.
 func redactPath(path string) string {
