@@ -178,7 +178,7 @@ func TestOutcomeUnknown(t *testing.T) {
 		srv.InjectFaults(lost, lost, lost)
 		_, err := newClient(t, srv).CreateCardDeposit(context.Background(), cardDeposit("lost-1", canaryCard))
 		var unknown *d24.OutcomeUnknownError
-		if !errors.As(err, &unknown) || unknown.InvoiceID != "lost-1" || len(unknown.IdempotencyKey) != 32 {
+		if !errors.As(err, &unknown) || unknown.Reference != "lost-1" || len(unknown.IdempotencyKey) != 32 {
 			t.Fatalf("want *OutcomeUnknownError, got %v", err)
 		}
 		if n := len(srv.DepositsByInvoice()["lost-1"]); n != 1 {

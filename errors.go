@@ -156,24 +156,17 @@ type Violation = middleware.Violation
 // (pass d24.WithIdempotencyKey(e.IdempotencyKey) if you set keys yourself), so
 // D24 processes it at most once and answers with what it did. If that is
 // unknown again, or D24 answers 104 (ErrIdempotencyKeyUsed), D24 has seen the
-// request: find the deposit by its InvoiceID (its notification, D24's panel)
-// or the refund with GetRefund. Never create it again under a new invoice_id
-// or a new key.
-type OutcomeUnknownError struct {
-	Operation      string
-	IdempotencyKey string
-	InvoiceID      string
-	// Cause is the last attempt's error, or D24's last answer (an *APIError,
-	// or a *RedirectError).
-	Cause error
-}
-
-func (e *OutcomeUnknownError) Error() string {
-	return fmt.Sprintf("d24: %s outcome unknown for invoice_id %q (idempotency key %s): it may have been processed; send the same request again or look it up, never under a new key: %v",
-		e.Operation, e.InvoiceID, e.IdempotencyKey, e.Cause)
-}
-
-func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
+// request: find the deposit by its invoice_id, e.Reference (its notification,
+// D24's panel), or the refund with GetRefund. Never create it again under a
+// new invoice_id or a new key.
+//
+// It is the middleware's error, which the chain returns and the client fills
+// in: errors.As finds it as either name. Reference is the request's
+// invoice_id; Cause is D24's last answer (an *APIError, a *RedirectError), the
+// error of a 2xx that is not an answer, or the last attempt's error, so
+// errors.As(err, &apiErr) matches it too when D24 answered. Its text, %#v and
+// JSON hold neither the answer's Header nor its Body.
+type OutcomeUnknownError = middleware.OutcomeUnknownError
 
 // RedirectError is a redirect answer. A signed request is never redirected: it
 // would carry its body, card data included, and a valid signature elsewhere. A

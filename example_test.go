@@ -186,7 +186,7 @@ func ExampleOutcomeUnknownError() {
 	_, err := client.CreateCardDeposit(context.Background(), req)
 	var unknown *d24.OutcomeUnknownError
 	if errors.As(err, &unknown) {
-		fmt.Println("outcome unknown for", unknown.InvoiceID)
+		fmt.Println("outcome unknown for", unknown.ReferenceName, unknown.Reference)
 		// The same request again: the same key. (With keys of your own, pass
 		// d24.WithIdempotencyKey(unknown.IdempotencyKey).)
 		dep, err := client.CreateCardDeposit(context.Background(), req)
@@ -197,7 +197,7 @@ func ExampleOutcomeUnknownError() {
 	}
 	fmt.Println("deposits made:", len(srv.DepositsByInvoice()["order-5001"]))
 	// Output:
-	// outcome unknown for order-5001
+	// outcome unknown for invoice_id order-5001
 	// 300000001 SUCCESS
 	// deposits made: 1
 }

@@ -73,7 +73,7 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	srv.InjectFaults(lost, lost, lost)
 	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep2.DepositID, InvoiceID: "rf-3"})
 	var unknown *d24.OutcomeUnknownError
-	if !errors.As(err, &unknown) || unknown.Operation != "createRefund" || unknown.InvoiceID != "rf-3" {
+	if !errors.As(err, &unknown) || unknown.Operation != "createRefund" || unknown.Reference != "rf-3" {
 		t.Errorf("lost refund answer: %v", err)
 	}
 }
