@@ -10,6 +10,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 func amountFromJSON(t *testing.T, s string) d24.Amount {
@@ -38,9 +39,9 @@ func TestBadInputNeverLeaves(t *testing.T) {
 		{"invoice_id length", "invoice_id", func(r *d24.CardDepositRequest) { r.InvoiceID = long(129) }},
 		{"invoice_id pattern", "invoice_id", func(r *d24.CardDepositRequest) { r.InvoiceID = "order 1" }},
 		{"amount zero", "amount", func(r *d24.CardDepositRequest) { r.Amount = d24.Amount{} }},
-		{"amount negative", "amount", func(r *d24.CardDepositRequest) { r.Amount = d24.MustParseAmount("-1") }},
+		{"amount negative", "amount", func(r *d24.CardDepositRequest) { r.Amount = types.MustParseAmount("-1") }},
 		{"amount three decimals", "amount", func(r *d24.CardDepositRequest) { r.Amount = amountFromJSON(t, "10.005") }},
-		{"amount above 18 digits", "amount", func(r *d24.CardDepositRequest) { r.Amount = d24.MustParseAmount("1000000000000000000") }},
+		{"amount above 18 digits", "amount", func(r *d24.CardDepositRequest) { r.Amount = types.MustParseAmount("1000000000000000000") }},
 		{"country required", "country", func(r *d24.CardDepositRequest) { r.Country = "" }},
 		{"country uppercase", "country", func(r *d24.CardDepositRequest) { r.Country = "br" }},
 		{"country length", "country", func(r *d24.CardDepositRequest) { r.Country = "BRA" }},
@@ -117,7 +118,7 @@ func TestBadInputNeverLeaves(t *testing.T) {
 	}
 	for _, c := range deposit {
 		t.Run("deposit/"+c.rule, func(t *testing.T) {
-			r := d24.DepositRequest{InvoiceID: "bad-2", Amount: d24.MustParseAmount("10"), Country: "BR"}
+			r := d24.DepositRequest{InvoiceID: "bad-2", Amount: types.MustParseAmount("10"), Country: "BR"}
 			c.edit(&r)
 			_, err := client.CreateDeposit(ctx, r)
 			check(t, err, c.field)

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -73,6 +75,9 @@ func TestCanariesNeverRecorded(t *testing.T) {
 		}, false},
 		{"a malformed answer quoted by net/http", hijacked("HTTP/1.1 " + canaryCVV + " " + canaryNumber + "\r\n\r\n"), false},
 		{"a malformed answer to a lookup", hijacked("HTTP/1.1 " + canarySecret + "\r\n\r\n"), true},
+		{"a card number and CVV in full-width digits", d24Error(400, "BEAN_VALIDATION_ERROR", "card "+inDigits('０', canaryNumber)+" refused",
+			"Invalid CVV ["+inDigits('０', canaryCVV)+"]", "number "+inDigits('０', grouped)), false},
+		{"a card number in Arabic-Indic digits, outcome unknown", d24Error(503, "SERVICE_UNAVAILABLE", "down while charging "+inDigits('٠', tabbed)), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -177,12 +182,34 @@ func d24ErrorHandler(status int, typ, description string, details ...string) htt
 
 func assertNoCanary(t *testing.T, all string) {
 	t.Helper()
+	// A canary written in other decimal digits than ASCII's is still found.
+	all = strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf || !unicode.IsDigit(r) {
+			return r
+		}
+		zero := r // each run of Unicode decimal digits goes 0 to 9, again and again
+		for unicode.IsDigit(zero - 1) {
+			zero--
+		}
+		return '0' + (r-zero)%10
+	}, all)
 	for name, re := range canaryPatterns {
 		if loc := re.FindStringIndex(all); loc != nil {
 			from, to := max(loc[0]-120, 0), min(loc[1]+60, len(all))
 			t.Errorf("the %s appears in what was recorded: ...%s...", name, all[from:to])
 		}
 	}
+}
+
+// inDigits writes the ASCII digits of s in the digits whose zero is zero
+// (full-width '０', Arabic-Indic '٠').
+func inDigits(zero rune, s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return zero + r - '0'
+		}
+		return r
+	}, s)
 }
 
 // recorders are the places a merchant reads: slog's JSON and text handlers at

@@ -323,10 +323,11 @@ type sensitiveValues [3]string
 // A POST gets its idempotency key here, so that an outcome-unknown error can
 // carry it. The chain's retry layer judges a POST's outcome over all its
 // attempts; what it hands back here is a 2xx answer, a refusal that proves
-// nothing was processed, or an error (a *middleware.OutcomeUnknownError when
-// money may have moved). The chain is called as a RoundTripper, without an
-// http.Client around it: the client follows no redirects and reads every
-// answer whole here, so an http.Client would only add copies.
+// nothing was processed, or an error (an *OutcomeUnknownError when money may
+// have moved, which call fills in with the invoice_id and D24's last answer).
+// The chain is called as a RoundTripper, without an http.Client around it:
+// the client follows no redirects and reads every answer whole here, so an
+// http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	status := 0
 	if c.logger != nil || c.metrics != nil {
@@ -359,17 +360,17 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 		req = cl.req.WithContext(ctx)
 		c.setUserAgent(req)
 	}
-	unknown := func(cause error) error {
-		return &OutcomeUnknownError{Operation: cl.op, IdempotencyKey: cl.key, InvoiceID: cl.invoiceID, Cause: cause}
-	}
 	resp, err := cl.rt.RoundTrip(req)
 	if err != nil {
-		var outcome *middleware.OutcomeUnknownError
+		var outcome *OutcomeUnknownError
 		var invalid *ValidationError
 		switch {
 		case errors.As(err, &outcome):
+			// The chain filled in the operation, the key and the last answer.
 			status = outcome.StatusCode
-			return unknown(lastAnswer(ctx, cl.op, outcome))
+			outcome.Reference, outcome.ReferenceName = cl.invoiceID, referenceName
+			outcome.Cause = lastAnswer(ctx, cl.op, outcome)
+			return outcome
 		case errors.As(err, &invalid):
 			return invalid
 		}
@@ -398,7 +399,9 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	switch {
 	case post && ok:
 		middleware.RecordCallError(ctx, "outcome_unknown")
-		return unknown(err)
+		return &OutcomeUnknownError{API: "d24", Operation: cl.op, Method: req.Method, URL: middleware.ScrubberFrom(ctx).URL(req.URL),
+			IdempotencyKey: cl.key, Reference: cl.invoiceID, ReferenceName: referenceName, Attempts: middleware.Attempt(ctx) + 1,
+			StatusCode: status, Header: resp.Header, Body: body, Cause: err}
 	case ok:
 		middleware.RecordCallError(ctx, "malformed_answer")
 		return err
@@ -406,14 +409,19 @@ func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	return fmt.Errorf("d24: %s: %w", cl.op, err)
 }
 
+// referenceName names OutcomeUnknownError.Reference, the request's invoice_id.
+const referenceName = "invoice_id"
+
 // lastAnswer is the cause of an outcome-unknown error: the last attempt's
 // answer as D24's error (or the redirect it was), or its error.
-func lastAnswer(ctx context.Context, op string, e *middleware.OutcomeUnknownError) error {
+func lastAnswer(ctx context.Context, op string, e *OutcomeUnknownError) error {
 	switch {
 	case e.StatusCode >= 300 && e.StatusCode < 400:
 		return &RedirectError{Operation: op, StatusCode: e.StatusCode, Location: redactedLocation(ctx, e.Header)}
 	case e.StatusCode != 0:
 		return newAPIError(ctx, op, e.StatusCode, e.Body)
+	case e.Err == nil:
+		return nil
 	}
 	return fmt.Errorf("d24: %s: %w", op, transportError(e.Err))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 const canaryCard = "4111111111111111"
@@ -33,7 +34,7 @@ func newClient(t *testing.T, srv *d24test.Server, opts ...d24.Option) *d24.Clien
 
 func cardDeposit(invoice, number string) d24.CardDepositRequest {
 	return d24.CardDepositRequest{
-		InvoiceID: invoice, Amount: d24.MustParseAmount("100.50"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		InvoiceID: invoice, Amount: types.MustParseAmount("100.50"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
 		Payer:      d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com", FirstName: "John", LastName: "Smith"},
 		CreditCard: d24.CreditCard{CardNumber: d24.CardNumber(number), Cvv: "987", ExpirationMonth: "10", ExpirationYear: "30", HolderName: "JOHN SMITH"},
 	}
@@ -70,12 +71,12 @@ func TestDepositsAPI(t *testing.T) {
 	srv := d24test.NewServer()
 	defer srv.Close()
 	c := newClient(t, srv)
-	hosted, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "h-1", Amount: d24.MustParseAmount("1000"), Country: "BR", Currency: "BRL",
+	hosted, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "h-1", Amount: types.MustParseAmount("1000"), Country: "BR", Currency: "BRL",
 		Payer: d24.Payer{Email: "a@example.com"}})
 	if err != nil || hosted.CheckoutType != d24.CheckoutHosted || hosted.RedirectURL == "" {
 		t.Fatalf("hosted: %+v %v", hosted, err)
 	}
-	oneShot, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "o-1", Amount: d24.MustParseAmount("11.65"), Country: "BR", Currency: "BRL",
+	oneShot, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "o-1", Amount: types.MustParseAmount("11.65"), Country: "BR", Currency: "BRL",
 		PaymentMethod: "IX", Payer: d24.Payer{Email: "a@example.com", FirstName: "Ricardo", LastName: "Carlos", Document: "84932568207"}})
 	if err != nil || oneShot.CheckoutType != d24.CheckoutOneShot || oneShot.PaymentInfo.Metadata["digitable_line"] == nil {
 		t.Fatalf("one shot: %+v %v", oneShot, err)
@@ -151,7 +152,7 @@ func TestValidationErrorBeforeSending(t *testing.T) {
 	defer srv.Close()
 	req := cardDeposit("bad-1", "4111111111111112")
 	req.Payer.Email = "not-an-email"
-	req.Amount = d24.MustParseAmount("1").Add(d24.AmountFromMinorUnits(0))
+	req.Amount = types.MustParseAmount("1").Add(types.AmountFromMinorUnits(0))
 	_, err := newClient(t, srv).CreateCardDeposit(context.Background(), req)
 	var invalid *d24.ValidationError
 	if !errors.As(err, &invalid) {
@@ -177,7 +178,7 @@ func TestOutcomeUnknown(t *testing.T) {
 		srv.InjectFaults(lost, lost, lost)
 		_, err := newClient(t, srv).CreateCardDeposit(context.Background(), cardDeposit("lost-1", canaryCard))
 		var unknown *d24.OutcomeUnknownError
-		if !errors.As(err, &unknown) || unknown.InvoiceID != "lost-1" || len(unknown.IdempotencyKey) != 32 {
+		if !errors.As(err, &unknown) || unknown.Reference != "lost-1" || len(unknown.IdempotencyKey) != 32 {
 			t.Fatalf("want *OutcomeUnknownError, got %v", err)
 		}
 		if n := len(srv.DepositsByInvoice()["lost-1"]); n != 1 {
@@ -211,7 +212,7 @@ func TestOutcomeUnknown(t *testing.T) {
 		defer srv.Close()
 		busy := d24test.Fault{Kind: d24test.FaultServerError}
 		srv.InjectFaults(busy, busy, busy)
-		_, err := newClient(t, srv).CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "busy-1", Amount: d24.MustParseAmount("5"), Country: "BR"})
+		_, err := newClient(t, srv).CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "busy-1", Amount: types.MustParseAmount("5"), Country: "BR"})
 		var unknown *d24.OutcomeUnknownError
 		var apiErr *d24.APIError
 		if !errors.As(err, &unknown) || !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {

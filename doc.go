@@ -16,8 +16,9 @@
 //
 // Errors: a D24 error answer is an *APIError (errors.Is against ErrInvalidSignature
 // and the other codes); a request refused before sending is a *ValidationError;
-// a POST whose outcome cannot be known is an *OutcomeUnknownError carrying the
-// idempotency key and invoice_id to reconcile with.
+// a POST whose outcome cannot be known is an *OutcomeUnknownError (the
+// middleware's, which errors.As finds as either name) carrying the idempotency
+// key and invoice_id (Reference) to reconcile with.
 //
 // Package d24test runs a fake D24 in-process for tests.
 package d24

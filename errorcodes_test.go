@@ -11,6 +11,25 @@ import (
 	"github.com/d24go/d24"
 )
 
+// refusingClient returns a client of a server that answers every request 400
+// with what body holds when it is asked.
+func refusingClient(t *testing.T) (c *d24.Client, body *string) {
+	t.Helper()
+	body = new(string)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, *body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	return c, body
+}
+
 // Every named code matches errors.Is from D24's flat error body and from the
 // nested {"error": {"code", "message"}} one, and both fill the same fields.
 func TestErrorCodesInBothShapes(t *testing.T) {
@@ -23,17 +42,7 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 		d24.ErrRefundNotEnabled, d24.ErrDepositNotCompleted, d24.ErrInvalidAmountToRefund, d24.ErrInsufficientFunds,
 		d24.ErrMissingBankAccount, d24.ErrRefundNotProcessed,
 	}
-	var body string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, body)
-	}))
-	defer srv.Close()
-	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", APIURL: srv.URL, CardAPIURL: srv.URL, AllowInsecureHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
+	c, body := refusingClient(t)
 	for _, code := range codes {
 		if code.Type() == "" {
 			t.Errorf("code %d has no name", int(code))
@@ -42,7 +51,7 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 			"flat":   fmt.Sprintf(`{"code":%d,"description":"what happened","type":%q}`, int(code), code.Type()),
 			"nested": fmt.Sprintf(`{"error":{"code":%d,"message":"what happened"}}`, int(code)),
 		} {
-			body = b
+			*body = b
 			_, err := c.GetDeposit(context.Background(), 300000001)
 			var apiErr *d24.APIError
 			if !errors.Is(err, code) || !errors.As(err, &apiErr) || apiErr.Code != code || apiErr.Type != code.Type() ||
@@ -57,7 +66,7 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 		`{"code":201,"description":"what happened","error":"Bad Request","type":"BEAN_VALIDATION_ERROR"}`,
 		`{"code":201,"description":"what happened","details":"payer.email: must be a valid email"}`,
 	} {
-		body = b
+		*body = b
 		_, err := c.GetDeposit(context.Background(), 300000001)
 		var apiErr *d24.APIError
 		if !errors.Is(err, d24.ErrBeanValidation) || !errors.As(err, &apiErr) || apiErr.Description != "what happened" {
@@ -66,5 +75,30 @@ func TestErrorCodesInBothShapes(t *testing.T) {
 	}
 	if got := d24.ErrInvalidSignature.Error(); got != "d24 error code 102 INVALID_SIGNATURE" {
 		t.Errorf("ErrInvalidSignature.Error() = %q", got)
+	}
+}
+
+// A POST refused in either of D24's shapes is a plain *APIError: D24 refused
+// it in its own words, so nothing was processed. A 104 in either shape (the
+// key was used before) is an unknown outcome, never a refusal.
+func TestBothShapesJudgeAPost(t *testing.T) {
+	c, body := refusingClient(t)
+	for shape, format := range map[string]string{
+		"flat":   `{"code":%d,"description":"refused","type":"A_TYPE"}`,
+		"nested": `{"error":{"code":%d,"message":"refused"}}`,
+	} {
+		*body = fmt.Sprintf(format, int(d24.ErrBeanValidation))
+		_, err := c.CreateCardDeposit(context.Background(), cardDeposit("shape-"+shape, canaryCard))
+		var apiErr *d24.APIError
+		var unknown *d24.OutcomeUnknownError
+		if errors.As(err, &unknown) || !errors.As(err, &apiErr) || !errors.Is(err, d24.ErrBeanValidation) || apiErr.Description != "refused" {
+			t.Errorf("%s refusal: want a plain *APIError, got %T: %v", shape, err, err)
+		}
+
+		*body = fmt.Sprintf(format, int(d24.ErrIdempotencyKeyUsed))
+		_, err = c.CreateCardDeposit(context.Background(), cardDeposit("shape-"+shape, canaryCard))
+		if !errors.As(err, &unknown) || !errors.Is(err, d24.ErrIdempotencyKeyUsed) {
+			t.Errorf("%s 104: want an unknown outcome wrapping 104, got %T: %v", shape, err, err)
+		}
 	}
 }

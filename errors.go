@@ -1,10 +1,8 @@
 package d24
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/d24go/d24/internal/errorbody"
 	"github.com/d24go/d24/middleware"
 )
 
@@ -114,14 +113,12 @@ func (e *APIError) Is(target error) bool {
 	return ok && e.Code != 0 && code == e.Code
 }
 
-// newAPIError reads D24's error body from a non-2xx answer's bytes, its text
-// scrubbed of the call's sensitive values. Both shapes D24 is known to send
-// give the same fields: {"code", "description", "details", "type"}, and
-// {"error": {"code", "message"}}, which a public integration reports on
-// status answers.
+// newAPIError reads D24's error body from a non-2xx answer's bytes, in either
+// shape D24 sends (errorbody.Parse, the reader the middleware judges refusals
+// by), its text scrubbed of the call's sensitive values.
 func newAPIError(ctx context.Context, operation string, status int, body []byte) *APIError {
 	e := &APIError{Operation: operation, StatusCode: status}
-	wire, ok := parseErrorBody(body)
+	wire, ok := errorbody.Parse(body)
 	if !ok {
 		e.Description = http.StatusText(status)
 		return e
@@ -133,53 +130,11 @@ func newAPIError(ctx context.Context, operation string, status int, body []byte)
 	if e.Type == "" {
 		e.Type = e.Code.Type()
 	}
-	e.Description = scrub.Text(cmp.Or(wire.Description, wire.Message))
-	for _, d := range wire.details() {
+	e.Description = scrub.Text(wire.Description)
+	for _, d := range wire.Details {
 		e.Details = append(e.Details, scrub.Text(d))
 	}
 	return e
-}
-
-// errorBody is D24's error body, in either shape.
-type errorBody struct {
-	Code        int             `json:"code"`
-	Description string          `json:"description"`
-	Message     string          `json:"message"`
-	Details     json.RawMessage `json:"details"` // a list of strings, as D24 sends it; anything else is ignored
-	Type        string          `json:"type"`
-	Error       json.RawMessage `json:"error"` // the nested shape; a string here (Spring's "Bad Request") is ignored
-}
-
-// details are the body's details when they are a list of strings.
-func (b errorBody) details() []string {
-	var out []string
-	if json.Unmarshal(b.Details, &out) != nil {
-		var one string
-		if json.Unmarshal(b.Details, &one) == nil && one != "" {
-			return []string{one}
-		}
-		return nil
-	}
-	return out
-}
-
-// parseErrorBody reads D24's error body, flat or nested under "error"; ok is
-// false when body is neither (a proxy's page). Members of an unexpected type
-// are ignored rather than losing the code.
-func parseErrorBody(body []byte) (errorBody, bool) {
-	var wire errorBody
-	if json.Unmarshal(body, &wire) != nil {
-		// A member of another type than D24's (a string code, say): the body
-		// is not D24's.
-		return errorBody{}, false
-	}
-	if wire.Code == 0 && len(wire.Error) > 0 && wire.Error[0] == '{' {
-		var nested errorBody
-		if json.Unmarshal(wire.Error, &nested) == nil && nested.Code != 0 {
-			return nested, true
-		}
-	}
-	return wire, wire.Code != 0
 }
 
 // ValidationError is a request refused before anything was sent, listing
@@ -201,24 +156,17 @@ type Violation = middleware.Violation
 // (pass d24.WithIdempotencyKey(e.IdempotencyKey) if you set keys yourself), so
 // D24 processes it at most once and answers with what it did. If that is
 // unknown again, or D24 answers 104 (ErrIdempotencyKeyUsed), D24 has seen the
-// request: find the deposit by its InvoiceID (its notification, D24's panel)
-// or the refund with GetRefund. Never create it again under a new invoice_id
-// or a new key.
-type OutcomeUnknownError struct {
-	Operation      string
-	IdempotencyKey string
-	InvoiceID      string
-	// Cause is the last attempt's error, or D24's last answer (an *APIError,
-	// or a *RedirectError).
-	Cause error
-}
-
-func (e *OutcomeUnknownError) Error() string {
-	return fmt.Sprintf("d24: %s outcome unknown for invoice_id %q (idempotency key %s): it may have been processed; send the same request again or look it up, never under a new key: %v",
-		e.Operation, e.InvoiceID, e.IdempotencyKey, e.Cause)
-}
-
-func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
+// request: find the deposit by its invoice_id, e.Reference (its notification,
+// D24's panel), or the refund with GetRefund. Never create it again under a
+// new invoice_id or a new key.
+//
+// It is the middleware's error, which the chain returns and the client fills
+// in: errors.As finds it as either name. Reference is the request's
+// invoice_id; Cause is D24's last answer (an *APIError, a *RedirectError), the
+// error of a 2xx that is not an answer, or the last attempt's error, so
+// errors.As(err, &apiErr) matches it too when D24 answered. Its text, %#v and
+// JSON hold neither the answer's Header nor its Body.
+type OutcomeUnknownError = middleware.OutcomeUnknownError
 
 // RedirectError is a redirect answer. A signed request is never redirected: it
 // would carry its body, card data included, and a valid signature elsewhere. A

@@ -10,6 +10,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 // sandboxClient returns a client of an in-process fake D24; with real
@@ -45,7 +46,7 @@ func ExampleClient_CreateCardDeposit() {
 
 	dep, err := client.CreateCardDeposit(context.Background(), d24.CardDepositRequest{
 		InvoiceID: "order-1001",
-		Amount:    d24.MustParseAmount("100.00"),
+		Amount:    types.MustParseAmount("100.00"),
 		Country:   "BR",
 		Currency:  "BRL",
 		ClientIP:  "203.0.113.7",
@@ -68,7 +69,7 @@ func ExampleClient_CreateCardDeposit_validationError() {
 
 	_, err := client.CreateCardDeposit(context.Background(), d24.CardDepositRequest{
 		InvoiceID: "order 1002", // a space is not allowed
-		Amount:    d24.MustParseAmount("100"),
+		Amount:    types.MustParseAmount("100"),
 		Country:   "BR", Currency: "BRL", ClientIP: "203.0.113.7",
 		Payer:      d24.Payer{Document: "1", DocumentType: "CPF", Email: "john@example.com", FirstName: "J", LastName: "S"},
 		CardToken:  "tok_123",
@@ -92,7 +93,7 @@ func ExampleClient_CreateDeposit() {
 	defer srv.Close()
 
 	dep, err := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-2001", Amount: d24.MustParseAmount("250"), Country: "BR", Currency: "BRL",
+		InvoiceID: "order-2001", Amount: types.MustParseAmount("250"), Country: "BR", Currency: "BRL",
 		Payer: d24.Payer{Email: "juan@example.com"}, // no payment method or names: HOSTED
 	})
 	if err != nil {
@@ -106,7 +107,7 @@ func ExampleClient_GetDeposit() {
 	client, srv := sandboxClient()
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-3001", Amount: d24.MustParseAmount("49.90"), Country: "BR", Currency: "BRL"})
+		InvoiceID: "order-3001", Amount: types.MustParseAmount("49.90"), Country: "BR", Currency: "BRL"})
 	_ = srv.CompleteDeposit(dep.DepositID) // the payer paid
 
 	status, err := client.GetDeposit(context.Background(), dep.DepositID)
@@ -121,7 +122,7 @@ func ExampleClient_NotificationHandler() {
 	client, srv := sandboxClient()
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-4001", Amount: d24.MustParseAmount("10"), Country: "BR"})
+		InvoiceID: "order-4001", Amount: types.MustParseAmount("10"), Country: "BR"})
 	_ = srv.CompleteDeposit(dep.DepositID)
 
 	// Mount it at your notification_url, e.g. mux.Handle("POST /d24/notifications", h).
@@ -146,7 +147,7 @@ func ExampleWithNotificationConcurrency() {
 	client, srv := sandboxClient()
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-4002", Amount: d24.MustParseAmount("10"), Country: "BR"})
+		InvoiceID: "order-4002", Amount: types.MustParseAmount("10"), Country: "BR"})
 	_ = srv.CompleteDeposit(dep.DepositID)
 
 	h := client.NotificationHandler(func(ctx context.Context, st *d24.DepositStatus) error {
@@ -176,7 +177,7 @@ func ExampleOutcomeUnknownError() {
 	srv.InjectFaults(lost, lost, lost)
 
 	req := d24.CardDepositRequest{
-		InvoiceID: "order-5001", Amount: d24.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		InvoiceID: "order-5001", Amount: types.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
 		Payer: d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com",
 			FirstName: "John", LastName: "Smith"},
 		CreditCard: d24.CreditCard{CardNumber: "4111111111111111", Cvv: "123",
@@ -185,7 +186,7 @@ func ExampleOutcomeUnknownError() {
 	_, err := client.CreateCardDeposit(context.Background(), req)
 	var unknown *d24.OutcomeUnknownError
 	if errors.As(err, &unknown) {
-		fmt.Println("outcome unknown for", unknown.InvoiceID)
+		fmt.Println("outcome unknown for", unknown.ReferenceName, unknown.Reference)
 		// The same request again: the same key. (With keys of your own, pass
 		// d24.WithIdempotencyKey(unknown.IdempotencyKey).)
 		dep, err := client.CreateCardDeposit(context.Background(), req)
@@ -196,7 +197,7 @@ func ExampleOutcomeUnknownError() {
 	}
 	fmt.Println("deposits made:", len(srv.DepositsByInvoice()["order-5001"]))
 	// Output:
-	// outcome unknown for order-5001
+	// outcome unknown for invoice_id order-5001
 	// 300000001 SUCCESS
 	// deposits made: 1
 }
@@ -206,20 +207,20 @@ func ExampleClient_CreateRefund() {
 	defer srv.Close()
 	ctx := context.Background()
 	dep, _ := client.CreateCardDeposit(ctx, d24.CardDepositRequest{
-		InvoiceID: "order-6001", Amount: d24.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		InvoiceID: "order-6001", Amount: types.MustParseAmount("100"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
 		Payer:      d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com", FirstName: "John", LastName: "Smith"},
 		CreditCard: d24.CreditCard{CardNumber: "4111111111111111", Cvv: "123", ExpirationMonth: "10", ExpirationYear: "40", HolderName: "JOHN SMITH"},
 	})
 
 	part, err := client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001",
-		Amount: d24.MustParseAmount("30")})
+		Amount: types.MustParseAmount("30")})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(part.RefundInfo.Result, part.RefundInfo.Amount)
 
 	// A computed zero is refused before sending; it never means "everything".
-	x := d24.MustParseAmount("30")
+	x := types.MustParseAmount("30")
 	_, err = client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001", Amount: x.Sub(x)})
 	fmt.Println(err)
 

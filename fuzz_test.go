@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/types"
 )
 
 // fixedAnswer answers every request with one status and body.
@@ -57,6 +58,12 @@ func FuzzResponseDecoding(f *testing.F) {
 		}
 	}
 	f.Add(200, []byte(`{"deposit_id":1,"payment_info":{"amount":"1e400"}}`), uint8(0))
+	// D24's two error shapes, a refusal and a 104 in each, and a body whose
+	// texts are not D24's types.
+	for _, body := range []string{`{"code":201,"type":"BEAN_VALIDATION_ERROR"}`, `{"error":{"code":201,"message":"x"}}`,
+		`{"code":104}`, `{"error":{"code":104}}`, `{"code":201,"description":5}`} {
+		f.Add(400, []byte(body), uint8(1))
+	}
 	answer := &settableAnswer{}
 	c := fuzzClient(f, answer)
 	f.Fuzz(func(t *testing.T, status int, body []byte, op uint8) {
@@ -70,7 +77,7 @@ func FuzzResponseDecoding(f *testing.F) {
 		case 0:
 			_, err = c.CreateCardDeposit(ctx, cardDeposit("fuzz-1", canaryCard))
 		case 1:
-			_, err = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "fuzz-2", Amount: d24.MustParseAmount("1"), Country: "BR"})
+			_, err = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "fuzz-2", Amount: types.MustParseAmount("1"), Country: "BR"})
 		default:
 			_, err = c.GetDeposit(ctx, 300000001)
 		}
@@ -105,15 +112,27 @@ func FuzzResponseDecoding(f *testing.F) {
 }
 
 // refusal is this test's reading of a definitive refusal: a 4xx other than
-// 408 and 429 with D24's error body, whose code is not 104.
+// 408 and 429 with D24's error body, in either shape (flat, or nested under
+// "error" when the top has no code), whose code is not 104. A body whose
+// code, type or texts are of another JSON type than D24's is not D24's.
 func refusal(status int, body []byte) bool {
 	if status < 400 || status > 499 || status == 408 || status == 429 {
 		return false
 	}
-	var e struct {
-		Code int `json:"code"`
+	type d24Body struct {
+		Code                       int `json:"code"`
+		Type, Description, Message string
+		Error                      json.RawMessage `json:"error"`
 	}
-	return json.Unmarshal(body, &e) == nil && e.Code != 0 && e.Code != 104
+	var e d24Body
+	if json.Unmarshal(body, &e) != nil {
+		return false
+	}
+	var nested d24Body
+	if e.Code == 0 && bytes.HasPrefix(e.Error, []byte("{")) && json.Unmarshal(e.Error, &nested) == nil {
+		e = nested
+	}
+	return e.Code != 0 && e.Code != 104
 }
 
 // Whatever reaches the notification endpoint, the handler answers one of its

@@ -77,17 +77,6 @@ type (
 	Time = types.Time
 )
 
-// Amount constructors (see package types).
-var (
-	// ParseAmount parses "49.99"; it refuses more than 2 decimal places.
-	ParseAmount = types.ParseAmount
-	// MustParseAmount is ParseAmount for constants.
-	MustParseAmount = types.MustParseAmount
-	// AmountFromMinorUnits returns units/100, whatever the currency (for one
-	// without minor units, use ParseAmount).
-	AmountFromMinorUnits = types.AmountFromMinorUnits
-)
-
 // Card results.
 const (
 	CardResultSuccess               = pci.CardResultSuccess

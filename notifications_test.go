@@ -13,13 +13,14 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 func TestNotificationHandler(t *testing.T) {
 	srv := d24test.NewServer()
 	defer srv.Close()
 	c := newClient(t, srv)
-	dep, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "n-1", Amount: d24.MustParseAmount("10"), Country: "BR"})
+	dep, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "n-1", Amount: types.MustParseAmount("10"), Country: "BR"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestNotificationsFromTheSandbox(t *testing.T) {
 	srv := d24test.NewServer(d24test.WithNotificationClient(merchant.Client()))
 	defer srv.Close()
 	c = newClient(t, srv)
-	dep, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "n-2", Amount: d24.MustParseAmount("10"), Country: "BR", NotificationURL: merchant.URL + "/notify"})
+	dep, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "n-2", Amount: types.MustParseAmount("10"), Country: "BR", NotificationURL: merchant.URL + "/notify"})
 	if err != nil {
 		t.Fatal(err)
 	}

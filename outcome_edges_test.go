@@ -17,6 +17,7 @@ import (
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/generated/pci"
 	"github.com/d24go/d24/middleware"
+	"github.com/d24go/d24/types"
 )
 
 // A 2xx whose caller's context ends just as its headers arrive: the deposit
@@ -130,7 +131,7 @@ func TestNoPanics(t *testing.T) {
 	})
 	c, _ := d24.New(d24.Config{Login: "l", SecretKey: "s"}, d24.WithTransport(noBody), d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
 	var outcome *d24.OutcomeUnknownError
-	if _, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "nb-1", Amount: d24.MustParseAmount("1"), Country: "BR"}, nil); !errors.As(err, &outcome) {
+	if _, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "nb-1", Amount: types.MustParseAmount("1"), Country: "BR"}, nil); !errors.As(err, &outcome) {
 		t.Errorf("a 503 without a body: %v", err)
 	}
 	var nilClient *d24.Client

@@ -17,6 +17,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 // fakeD24 is a loopback server whose n-th request is served by the n-th step
@@ -120,12 +121,12 @@ var postOps = []postOp{
 		}},
 	{"deposit", `{"deposit_id":300000002,"checkout_type":"HOSTED","redirect_url":"https://x"}`,
 		func(ctx context.Context, c *d24.Client) error {
-			_, err := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "o-2", Amount: d24.MustParseAmount("10"), Country: "BR"})
+			_, err := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "o-2", Amount: types.MustParseAmount("10"), Country: "BR"})
 			return err
 		}},
 	{"refund", `{"refund_id":168284,"deposit_id":300000001}`,
 		func(ctx context.Context, c *d24.Client) error {
-			_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: 300000001, InvoiceID: "o-1", Amount: d24.MustParseAmount("5")})
+			_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: 300000001, InvoiceID: "o-1", Amount: types.MustParseAmount("5")})
 			return err
 		}},
 }
@@ -394,10 +395,10 @@ func TestIdempotencyKeys(t *testing.T) {
 	c := newClient(t, srv)
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
-	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-1", Amount: d24.MustParseAmount("10"), Country: "BR"})
-	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-2", Amount: d24.MustParseAmount("10"), Country: "BR"})
-	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-3", Amount: d24.MustParseAmount("10"), Country: "BR"}, d24.WithIdempotencyKey("my-own-key"))
-	_, err := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-4", Amount: d24.MustParseAmount("10"), Country: "BR"}, d24.WithIdempotencyKey(" "))
+	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-1", Amount: types.MustParseAmount("10"), Country: "BR"})
+	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-2", Amount: types.MustParseAmount("10"), Country: "BR"})
+	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-3", Amount: types.MustParseAmount("10"), Country: "BR"}, d24.WithIdempotencyKey("my-own-key"))
+	_, err := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "k-4", Amount: types.MustParseAmount("10"), Country: "BR"}, d24.WithIdempotencyKey(" "))
 	var invalid *d24.ValidationError
 	if !errors.As(err, &invalid) || invalid.Fields()[0] != "X-Idempotency-Key" {
 		t.Errorf("a blank key: %v", err)
@@ -422,7 +423,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		return "order-" + id, nil
 	}))
 	defer fromCtx.CloseIdleConnections()
-	_, _ = fromCtx.CreateDeposit(context.WithValue(ctx, orderKey{}, "77"), d24.DepositRequest{InvoiceID: "k-5", Amount: d24.MustParseAmount("10"), Country: "BR"})
+	_, _ = fromCtx.CreateDeposit(context.WithValue(ctx, orderKey{}, "77"), d24.DepositRequest{InvoiceID: "k-5", Amount: types.MustParseAmount("10"), Country: "BR"})
 	if reqs := srv.Requests(); reqs[len(reqs)-1].IdempotencyKey != "order-77" {
 		t.Errorf("a KeyFunc could not see the call's context: %q", reqs[len(reqs)-1].IdempotencyKey)
 	}
@@ -452,8 +453,8 @@ func TestRefundAmounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := d24.MustParseAmount("40")
-	for name, amount := range map[string]d24.Amount{"computed zero": x.Sub(x), "zero value": {}, "negative": d24.MustParseAmount("-5")} {
+	x := types.MustParseAmount("40")
+	for name, amount := range map[string]d24.Amount{"computed zero": x.Sub(x), "zero value": {}, "negative": types.MustParseAmount("-5")} {
 		_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "ra-1", Amount: amount})
 		var invalid *d24.ValidationError
 		if !errors.As(err, &invalid) || len(invalid.Violations) != 1 || invalid.Violations[0].Field != "amount" {
@@ -555,7 +556,7 @@ func TestCallsThatCannotBeMade(t *testing.T) {
 		"zero client deposit":      func() error { _, err := zero.CreateDeposit(ctx, d24.DepositRequest{}); return err },
 		"zero client status":       func() error { _, err := zero.GetDeposit(ctx, 1); return err },
 		"zero client refund": func() error {
-			_, err := zero.CreateRefund(ctx, d24.RefundRequest{Amount: d24.MustParseAmount("1")})
+			_, err := zero.CreateRefund(ctx, d24.RefundRequest{Amount: types.MustParseAmount("1")})
 			return err
 		},
 		"zero client full refund":  func() error { _, err := zero.CreateFullRefund(ctx, d24.RefundRequest{}); return err },

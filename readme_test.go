@@ -33,6 +33,7 @@ import (
 	"github.com/d24go/d24/middleware"
 	"github.com/d24go/d24/middleware/internal/acmeapi"
 	"github.com/d24go/d24/openapi"
+	"github.com/d24go/d24/types"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -58,7 +59,7 @@ var (
 	}
 )
 
-var _, _, _, _, _, _, _, _, _, _, _, _ = errors.New, fmt.Sprint, log.Print, os.Getenv, time.Now, d24test.NewServer, pci.NewClient, middleware.NewChain, openapi.Load, slog.Default, acmeapi.NewClient, openapi3.NewLoader
+var _, _, _, _, _, _, _, _, _, _, _, _, _ = errors.New, fmt.Sprint, log.Print, os.Getenv, time.Now, d24test.NewServer, pci.NewClient, middleware.NewChain, openapi.Load, slog.Default, acmeapi.NewClient, openapi3.NewLoader, types.ParseAmount
 
 // What the snippet of another API's client takes as given: its document, its
 // signer and its error body reader (see middleware/foreign_test.go).

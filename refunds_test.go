@@ -11,6 +11,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 func TestRefundsThroughTheClient(t *testing.T) {
@@ -23,11 +24,11 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.MustParseAmount("50")})
+	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: types.MustParseAmount("50")})
 	if err != nil || partial.RefundInfo.Result != d24.RefundResultSuccess || partial.RefundID == "" || partial.RefundInfo.Amount.String() != "50" {
 		t.Fatalf("card refund: %+v %v", partial, err)
 	}
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.MustParseAmount("60")})
+	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: types.MustParseAmount("60")})
 	if !errors.Is(err, d24.ErrInvalidAmountToRefund) {
 		t.Errorf("over-refund: %v", err)
 	}
@@ -42,7 +43,7 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	}
 
 	// A bank-transfer deposit refunds asynchronously to a bank account.
-	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rf-2", Amount: d24.MustParseAmount("100"), Country: "BR"})
+	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rf-2", Amount: types.MustParseAmount("100"), Country: "BR"})
 	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
 	if !errors.Is(err, d24.ErrDepositNotCompleted) {
 		t.Errorf("refund of a pending deposit: %v", err)
@@ -72,7 +73,7 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	srv.InjectFaults(lost, lost, lost)
 	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep2.DepositID, InvoiceID: "rf-3"})
 	var unknown *d24.OutcomeUnknownError
-	if !errors.As(err, &unknown) || unknown.Operation != "createRefund" || unknown.InvoiceID != "rf-3" {
+	if !errors.As(err, &unknown) || unknown.Operation != "createRefund" || unknown.Reference != "rf-3" {
 		t.Errorf("lost refund answer: %v", err)
 	}
 }
@@ -95,7 +96,7 @@ func TestRefundNotificationHandler(t *testing.T) {
 	c := newClient(t, srv)
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
-	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rn-1", Amount: d24.MustParseAmount("10"), Country: "BR"})
+	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rn-1", Amount: types.MustParseAmount("10"), Country: "BR"})
 	_ = srv.CompleteDeposit(bt.DepositID)
 	r, err := c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rn-1",
 		BankAccount: d24.RefundBankAccount{AccountNumber: "1", BankCode: "1", Beneficiary: "A B"}})
@@ -137,7 +138,7 @@ func TestLookupsThroughTheClient(t *testing.T) {
 	if err != nil || len(methods) < 5 || methods[0].Code != "BB" || methods[0].Type != "BANK_DEPOSIT" {
 		t.Errorf("payment methods: %+v %v", methods, err)
 	}
-	rate, err := c.ExchangeRate(ctx, "BR", d24.MustParseAmount("10"))
+	rate, err := c.ExchangeRate(ctx, "BR", types.MustParseAmount("10"))
 	if err != nil || rate.Currency != "BRL" || rate.ConvertedAmount.String() != "53.162" {
 		t.Errorf("exchange rate: %+v %v", rate, err)
 	}
@@ -145,7 +146,7 @@ func TestLookupsThroughTheClient(t *testing.T) {
 	if err != nil || !one.ConvertedAmount.Equal(one.FxRate) {
 		t.Errorf("default amount of 1: %+v %v", one, err)
 	}
-	crypto, err := c.CryptoExchangeRate(ctx, "BRL", d24.MustParseAmount("1000"), "USDT")
+	crypto, err := c.CryptoExchangeRate(ctx, "BRL", types.MustParseAmount("1000"), "USDT")
 	if err != nil || crypto.Fee.Sign() <= 0 || crypto.ConvertedAmount.Sign() <= 0 {
 		t.Errorf("crypto: %+v %v", crypto, err)
 	}
@@ -164,7 +165,7 @@ func TestLookupsThroughTheClient(t *testing.T) {
 	if _, err := c.States(ctx, "brazil"); !errors.As(err, &invalid) {
 		t.Errorf("bad country: %v", err)
 	}
-	if _, err := c.ExchangeRate(ctx, "BR", d24.MustParseAmount("-1")); !errors.As(err, &invalid) {
+	if _, err := c.ExchangeRate(ctx, "BR", types.MustParseAmount("-1")); !errors.As(err, &invalid) {
 		t.Errorf("negative amount: %v", err)
 	}
 	wrongKey, _ := d24.New(d24.Config{Login: srv.Login, SecretKey: srv.SecretKey, ReadOnlyKey: "not-it", APIURL: srv.APIURL, CardAPIURL: srv.CardAPIURL, AllowInsecureHTTP: true})
@@ -209,7 +210,7 @@ func TestKeysNeverCross(t *testing.T) {
 	dep, _ := c.CreateCardDeposit(ctx, cardDeposit("keys-1", canaryCard))
 	_, _ = c.GetDeposit(ctx, dep.DepositID)
 	_, _ = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "keys-1"})
-	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "keys-2", Amount: d24.MustParseAmount("1"), Country: "BR"})
+	_, _ = c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "keys-2", Amount: types.MustParseAmount("1"), Country: "BR"})
 	_, _ = c.PaymentMethods(ctx, "BR")
 	_, _ = c.ExchangeRate(ctx, "BR", d24.Amount{})
 	_, _ = c.CryptoExchangeRate(ctx, "USD", d24.Amount{}, "USDT")

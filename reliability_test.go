@@ -284,7 +284,7 @@ func judgeOutcomes(t *testing.T, results map[int]outcome, byInvoice map[string][
 			unknown = append(unknown, i) // not settled: the caller sends it again
 			continue
 		}
-		if outcome.InvoiceID != r.invoice || outcome.IdempotencyKey == "" {
+		if outcome.Reference != r.invoice || outcome.IdempotencyKey == "" {
 			t.Errorf("%s: outcome-unknown error without its invoice or key: %+v", r.invoice, outcome)
 		}
 		unknown = append(unknown, i)

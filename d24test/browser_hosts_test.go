@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/types"
 )
 
 // In a real browser: a deposit whose success_url is on https://shop_web:PORT
@@ -44,7 +45,7 @@ func TestBrowserReachesUnderscoreSuccessURL(t *testing.T) {
 	defer cancel()
 
 	site := "https://shop_web:" + u.Port()
-	dep, err := s.client.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "underscore", Amount: d24.MustParseAmount("10"),
+	dep, err := s.client.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "underscore", Amount: types.MustParseAmount("10"),
 		Country: "BR", Currency: "BRL", NotificationURL: s.site.URL + "/notify", SuccessURL: site + "/paid", BackURL: site + "/cart", ErrorURL: site + "/failed"})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 var screenshots = flag.Bool("screenshots", false, "write ../docs/checkout.png and ../docs/threeds.png from the browser test")
@@ -119,7 +120,7 @@ func (s *shop) seen(id int64) []string {
 
 func (s *shop) deposit(t *testing.T, invoice string, oneShot bool) *d24.DepositResponse {
 	t.Helper()
-	req := d24.DepositRequest{InvoiceID: invoice, Amount: d24.MustParseAmount("150.50"), Country: "BR", Currency: "BRL",
+	req := d24.DepositRequest{InvoiceID: invoice, Amount: types.MustParseAmount("150.50"), Country: "BR", Currency: "BRL",
 		Description: "Order " + invoice, NotificationURL: s.site.URL + "/notify", SuccessURL: s.site.URL + "/paid?order=" + invoice,
 		BackURL: s.site.URL + "/cart", ErrorURL: s.site.URL + "/failed"}
 	if oneShot {
@@ -136,7 +137,7 @@ func (s *shop) deposit(t *testing.T, invoice string, oneShot bool) *d24.DepositR
 func (s *shop) threeDS(t *testing.T, invoice string) *d24.CardDepositResponse {
 	t.Helper()
 	dep, err := s.client.CreateCardDeposit(context.Background(), d24.CardDepositRequest{
-		InvoiceID: invoice, Amount: d24.MustParseAmount("505.95"), Country: "MX", Currency: "MXN", ClientIP: "203.0.113.7",
+		InvoiceID: invoice, Amount: types.MustParseAmount("505.95"), Country: "MX", Currency: "MXN", ClientIP: "203.0.113.7",
 		Payer:      d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "j@example.com", FirstName: "John", LastName: "Smith"},
 		CreditCard: d24.CreditCard{CardNumber: d24test.DefaultThreeDSCard, Cvv: "123", ExpirationMonth: "10", ExpirationYear: "40", HolderName: "JOHN SMITH"},
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 // A notification endpoint under test needs no certificate: with
@@ -40,7 +41,7 @@ func ExampleWithLoopbackHTTPNotifications() {
 	}))
 
 	dep, err := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-7003", Amount: d24.MustParseAmount("10"), Country: "BR"})
+		InvoiceID: "order-7003", Amount: types.MustParseAmount("10"), Country: "BR"})
 	if err != nil {
 		panic(err)
 	}

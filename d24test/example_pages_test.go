@@ -8,6 +8,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 // A deposit's redirect_url is the sandbox's checkout page: open it in a
@@ -24,7 +25,7 @@ func ExampleNewServer_checkout() {
 	}
 	defer client.CloseIdleConnections()
 	ctx := context.Background()
-	dep, err := client.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "order-7003", Amount: d24.MustParseAmount("10"),
+	dep, err := client.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "order-7003", Amount: types.MustParseAmount("10"),
 		Country: "BR", SuccessURL: "https://shop.example/paid", BackURL: "https://shop.example/cart"})
 	if err != nil {
 		panic(err)

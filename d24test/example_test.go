@@ -7,6 +7,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
+	"github.com/d24go/d24/types"
 )
 
 // Your code's tests run against a fake D24 on loopback, with the sandbox's
@@ -22,7 +23,7 @@ func ExampleNewServer() {
 	defer client.CloseIdleConnections()
 
 	dep, err := client.CreateDeposit(context.Background(), d24.DepositRequest{
-		InvoiceID: "order-7001", Amount: d24.MustParseAmount("10"), Country: "BR"})
+		InvoiceID: "order-7001", Amount: types.MustParseAmount("10"), Country: "BR"})
 	if err != nil {
 		panic(err)
 	}
@@ -42,7 +43,7 @@ func ExampleServer_InjectFaults() {
 		APIURL: srv.APIURL, CardAPIURL: srv.CardAPIURL, AllowInsecureHTTP: true},
 		d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
 	defer client.CloseIdleConnections()
-	req := d24.DepositRequest{InvoiceID: "order-7002", Amount: d24.MustParseAmount("10"), Country: "BR"}
+	req := d24.DepositRequest{InvoiceID: "order-7002", Amount: types.MustParseAmount("10"), Country: "BR"}
 
 	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDropAfterProcessing})
 	_, err := client.CreateDeposit(context.Background(), req)

@@ -1,12 +1,14 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -32,57 +34,132 @@ import (
 // the last answer or error, so that no caller reads "not processed" where
 // money may have moved.
 
-// OutcomeUnknownError is returned by Retry for a request that is not safe to
-// repeat (any method but GET, HEAD, OPTIONS and TRACE) when one of its attempts
-// may have been processed and no attempt was answered with a 2xx. The server
-// may or may not have acted on it: send it again under the same idempotency key
-// (the server then answers with what it did), or look the resource up, before
-// creating it anew.
+// OutcomeUnknownError is a request that is not safe to repeat (any method but
+// GET, HEAD, OPTIONS and TRACE: a POST that creates a payment, charges a card,
+// refunds one) which the server may or may not have processed: one of its
+// attempts may have reached it (its answer was lost, it timed out after the
+// request was sent, it was answered with a 5xx, a 408 or 429, a redirect, a
+// page that is not the API's own, or the API's "idempotency key already used")
+// and no attempt was answered with a 2xx. Money may have moved.
+//
+// To settle it, send the same request again under the same IdempotencyKey:
+// the server then processes it at most once and answers with what it did. If
+// that is unknown again, or the key is answered as used, the server has seen
+// the request: look the resource up (by Reference, when the caller set one).
+// Never create it again under a new key. Without an IdempotencyKey, sending it
+// again may process it twice: look it up first.
+//
+// Retry returns it, filling in what the chain knows; a client above the chain
+// may add what it knows (Reference, Cause): the d24 Client does, and returns
+// it as d24.OutcomeUnknownError, the same type. Its text, %#v and JSON never
+// hold the answer's Header or Body, which can quote request data.
 type OutcomeUnknownError struct {
+	// API names the API (API.Name, "d24"); it begins the error's text.
+	API string
+	// Operation names the call: StartCall's name, or the ID
+	// of the operation the Validator matched ("" if none).
+	Operation string
 	// Method and URL are the request's; the URL's query values are redacted.
 	Method, URL string
-	// Attempts is the number of attempts made.
+	// IdempotencyKey is the key the request carried under the API's
+	// idempotency header, on a method the API deduplicates; "" otherwise.
+	IdempotencyKey string
+	// Reference is the caller's own reference for what the request creates,
+	// to look it up by (the d24 Client sets the invoice_id), and
+	// ReferenceName names it in the error's text ("invoice_id"; "reference"
+	// when empty). The chain leaves both empty.
+	Reference, ReferenceName string
+	// Attempts is the number of attempts made (0 if not known).
 	Attempts int
 	// StatusCode, Header and Body are the last attempt's answer, when it got
-	// one (StatusCode is 0 otherwise). Body holds at most the first 64 KiB; it
-	// is for reading the API's error code, and may quote request data: never
-	// log it whole.
+	// one (StatusCode is 0 otherwise). Body holds the start of the answer (the
+	// chain keeps at most 64 KiB); it is for reading the API's error code,
+	// and may quote request data: never log it whole.
 	StatusCode int
 	Header     http.Header
 	Body       []byte
 	// Err is the last attempt's error, or the error reading its answer; its
 	// text is scrubbed of the call's sensitive values (see Scrubber.Error).
 	Err error
+	// Cause is a client's reading of the last answer or error, when it sets
+	// one (the d24 Client: D24's *APIError, a *RedirectError, or the error of
+	// a 2xx that is not an answer), scrubbed as Err is. Unwrap returns it, or
+	// Err when it is nil.
+	Cause error
 }
 
-func (e *OutcomeUnknownError) Error() string {
+// Error says that the request may have been processed, what to do, and the
+// last answer or error; never the answer's Header or Body. Its methods take
+// the error by value, so that the value itself prints and marshals as safely.
+func (e OutcomeUnknownError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "outcome unknown: %s %s may have been processed (%d attempts)", e.Method, e.URL, e.Attempts)
-	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, "; last answer HTTP %d", e.StatusCode)
+	b.WriteString(cmp.Or(e.API, "api"))
+	b.WriteString(": ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+	} else {
+		b.WriteString(e.Method + " " + e.URL)
 	}
-	if e.Err != nil {
-		b.WriteString("; last error: ")
-		b.WriteString(e.Err.Error())
+	b.WriteString(" outcome unknown")
+	if e.Reference != "" {
+		fmt.Fprintf(&b, " for %s %q", cmp.Or(e.ReferenceName, "reference"), e.Reference)
+	}
+	var about []string
+	switch {
+	case e.Attempts == 1:
+		about = append(about, "1 attempt")
+	case e.Attempts > 1:
+		about = append(about, strconv.Itoa(e.Attempts)+" attempts")
+	}
+	if e.IdempotencyKey != "" {
+		about = append(about, "idempotency key "+e.IdempotencyKey)
+	}
+	if len(about) > 0 {
+		b.WriteString(" (" + strings.Join(about, ", ") + ")")
+	}
+	b.WriteString(": it may have been processed; ")
+	if e.IdempotencyKey != "" {
+		b.WriteString("send the same request again or look it up, never under a new key")
+	} else {
+		b.WriteString("look it up before sending it again")
+	}
+	switch {
+	case e.Cause != nil:
+		b.WriteString(": " + e.Cause.Error())
+	case e.Err != nil:
+		b.WriteString(": " + e.Err.Error())
+	case e.StatusCode != 0:
+		fmt.Fprintf(&b, ": last answer HTTP %d", e.StatusCode)
 	}
 	return b.String()
 }
 
-// Unwrap returns the last attempt's error.
-func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+// Unwrap returns Cause, or Err when Cause is nil.
+func (e OutcomeUnknownError) Unwrap() error {
+	if e.Cause != nil {
+		return e.Cause
+	}
+	return e.Err
+}
 
 // GoString is Error, so that %#v does not print the body, which can quote
 // request data.
-func (e *OutcomeUnknownError) GoString() string { return e.Error() }
+func (e OutcomeUnknownError) GoString() string { return e.Error() }
 
-// MarshalJSON writes the error without its body, for the same reason.
-func (e *OutcomeUnknownError) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes the error without its header and body, for the same
+// reason.
+func (e OutcomeUnknownError) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Method, URL string
-		Attempts    int
-		StatusCode  int    `json:",omitempty"`
-		Error       string `json:"error"`
-	}{e.Method, e.URL, e.Attempts, e.StatusCode, e.Error()})
+		API            string `json:",omitempty"`
+		Operation      string `json:",omitempty"`
+		Method, URL    string
+		IdempotencyKey string `json:",omitempty"`
+		Reference      string `json:",omitempty"`
+		ReferenceName  string `json:",omitempty"`
+		Attempts       int
+		StatusCode     int    `json:",omitempty"`
+		Error          string `json:"error"`
+	}{e.API, e.Operation, e.Method, e.URL, e.IdempotencyKey, e.Reference, e.ReferenceName, e.Attempts, e.StatusCode, e.Error()})
 }
 
 // safeToRepeat reports whether a method's requests change nothing, so that
@@ -163,11 +240,20 @@ func (p *attemptProbe) neverSent(err error, events bool) bool {
 	return isDialError(err)
 }
 
-// unknownOutcome builds the error for a call whose outcome is unknown from
-// its last attempt's answer or error, reading (and closing) the answer's body.
-func unknownOutcome(req *http.Request, attempts int, resp *http.Response, err error) *OutcomeUnknownError {
-	scrub := ScrubberFrom(req.Context())
-	e := &OutcomeUnknownError{Method: req.Method, URL: scrub.URL(req.URL), Attempts: attempts, Err: scrub.Error(err)}
+// unknownOutcome builds the error for a call to api whose outcome is unknown
+// from its last attempt's answer or error, reading (and closing) the answer's
+// body.
+func unknownOutcome(api API, req *http.Request, attempts int, resp *http.Response, err error) *OutcomeUnknownError {
+	ctx := req.Context()
+	scrub := ScrubberFrom(ctx)
+	e := &OutcomeUnknownError{API: api.name(), Operation: operationFrom(ctx), Method: req.Method, URL: scrub.URL(req.URL),
+		Attempts: attempts, Err: scrub.Error(err)}
+	if s, ok := ctx.Value(callStateKey{}).(*callState); ok && e.Operation == "" {
+		e.Operation = s.validatedOp
+	}
+	if api.keyed(req.Method) {
+		e.IdempotencyKey = req.Header.Get(api.IdempotencyHeader)
+	}
 	if resp != nil {
 		e.StatusCode, e.Header = resp.StatusCode, resp.Header
 		if resp.Body != nil {

@@ -61,7 +61,9 @@ func (s Scrubber) With(values ...string) Scrubber {
 			out.texts = append([]string(nil), s.texts...)
 			cloned = true
 		}
-		if digits := onlyDigits(v); digits != "" && isCardish(v) {
+		// A number is read in any digits: the server may echo it in ASCII's.
+		number := asciiDigits(v)
+		if digits := onlyDigits(number); digits != "" && isCardish(number) {
 			if contains(out.numbers, digits) {
 				continue
 			}
@@ -124,18 +126,87 @@ func contains(list []string, v string) bool {
 }
 
 // Text returns t with the Scrubber's values and anything that looks like card
-// data replaced by REDACTED.
+// data replaced by REDACTED. Any decimal digit counts as a digit (a card
+// number in full-width or Arabic-Indic digits is a card number): where Text
+// removes something from a text written with other digits than ASCII's, the
+// digits it leaves are written as ASCII digits.
 func (s Scrubber) Text(t string) string {
 	for _, v := range s.texts {
 		t = strings.ReplaceAll(t, v, Redacted)
 	}
-	if !strings.ContainsAny(t, "0123456789*") && !quotes.MatchString(t) {
+	read := asciiDigits(t)
+	if !strings.ContainsAny(read, "0123456789*") && !quotes.MatchString(read) {
 		return t
 	}
+	out := read
 	for _, q := range quotingPhrases {
-		t = q.re.ReplaceAllString(t, q.repl)
+		out = q.re.ReplaceAllString(out, q.repl)
 	}
-	return s.digitRuns(s.spreadOut(t), false)
+	return unlessSame(s.digitRuns(s.spreadOut(out), false), read, t)
+}
+
+// unlessSame returns scrubbed, or orig when scrubbed is read (orig with its
+// digits as ASCII digits) unchanged: nothing was removed, and the text keeps
+// its own digits.
+func unlessSame(scrubbed, read, orig string) string {
+	if scrubbed == read {
+		return orig
+	}
+	return scrubbed
+}
+
+// asciiDigits returns t with every decimal digit (unicode.Nd: full-width,
+// Arabic-Indic, Devanagari, ...) written as its ASCII digit, and t itself when
+// it holds no other digits than ASCII's, which a pure-ASCII text tells at
+// once.
+func asciiDigits(t string) string {
+	i := 0
+	for i < len(t) && t[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(t) {
+		return t
+	}
+	var b []byte
+	for j := i; j < len(t); {
+		r, size := utf8.DecodeRuneInString(t[j:])
+		if d, ok := digitValue(r); ok && r >= utf8.RuneSelf {
+			if b == nil {
+				b = make([]byte, 0, len(t))
+				b = append(b, t[:j]...)
+			}
+			b = append(b, '0'+d)
+		} else if b != nil {
+			b = append(b, t[j:j+size]...)
+		}
+		j += size
+	}
+	if b == nil {
+		return t
+	}
+	return string(b)
+}
+
+// digitValue returns the value of a decimal digit of any script. Every range
+// of unicode.Nd is one or more whole runs of ten digits, zero to nine.
+func digitValue(r rune) (byte, bool) {
+	if r < utf8.RuneSelf {
+		return byte(r - '0'), r >= '0' && r <= '9'
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if lo, hi := rune(rg.Lo), rune(rg.Hi); r >= lo && r <= hi {
+			return byte((r - lo) % 10), true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if lo, hi := rune(rg.Lo), rune(rg.Hi); r >= lo && r <= hi {
+			return byte((r - lo) % 10), true
+		}
+	}
+	return 0, false
 }
 
 // spreadOut removes the known card numbers split in ways digit runs do not
@@ -177,7 +248,8 @@ func (s Scrubber) byValue(t string) string {
 	if len(s.numbers) == 0 {
 		return t
 	}
-	return s.digitRuns(s.spreadOut(t), true)
+	read := asciiDigits(t)
+	return unlessSame(s.digitRuns(s.spreadOut(read), true), read, t)
 }
 
 // Token returns t when it is a short identifier that holds none of the
@@ -223,10 +295,6 @@ func RedactURL(u *url.URL) string {
 	return c.String()
 }
 
-// RedactText is NewScrubber().Text: it removes from free text what looks like
-// card data and the values messages quote.
-func RedactText(s string) string { return Scrubber{}.Text(s) }
-
 // redactPath replaces the digits of path segments that hold only digits (deposit
 // IDs) by a placeholder, to name a span without an unbounded number of names.
 func redactPath(path string) string {
@@ -256,7 +324,8 @@ var quotingPhrases = []struct {
 var quotes = regexp.MustCompile(`(?i)rejected value|but was|for input string`)
 
 // Digit runs: digits (or '*', a masked digit) joined by at most 4 separators
-// between them: whitespace (Unicode spaces included) or ".-_/,|\\"; so
+// between them: whitespace (Unicode spaces included), a dash of any script,
+// or ".-_/,|\\" (full-width forms included); so
 // "4111.1111.1111.1111", "4111\t1111 ...", "4111 | 1111 | ..." are one run.
 // ':' is not one, so that times stay readable.
 const (
@@ -276,7 +345,10 @@ const (
 )
 
 func isSeparator(r rune) bool {
-	return unicode.IsSpace(r) || strings.ContainsRune(".-_/,|\\", r)
+	if r >= 0xFF01 && r <= 0xFF5E {
+		r -= 0xFEE0 // a full-width form ("－", "．"): its ASCII character
+	}
+	return unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || strings.ContainsRune(".-_/,|\\", r)
 }
 
 // digitRuns replaces each run of digits that could be card data: 12 or more

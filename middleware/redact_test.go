@@ -8,7 +8,9 @@ import (
 	"github.com/d24go/d24/middleware"
 )
 
-func TestRedactText(t *testing.T) {
+// A Scrubber that knows no values (the zero value) still removes what looks
+// like card data and the values messages quote.
+func TestScrubberText(t *testing.T) {
 	for in, want := range map[string]string{
 		"creditCard.cardNumber: size must be between 13 and 20, rejected value is 345678***********1090": "creditCard.cardNumber: size must be between 13 and 20, rejected value is REDACTED",
 		"card 4111 1111 1111 1111 declined":                                     "card REDACTED declined",
@@ -26,8 +28,8 @@ func TestRedactText(t *testing.T) {
 		"security_code=864":                                                     "security_code=REDACTED",
 		"created on 2026-11-23 at 10:20":                                        "created on 2026-11-23 at 10:20",
 	} {
-		if got := middleware.RedactText(in); got != want {
-			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+		if got := (middleware.Scrubber{}).Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -94,4 +96,35 @@ func onlyDigitsOf(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// A card number or CVV written in other decimal digits than ASCII's
+// (full-width, Arabic-Indic, Devanagari, mathematical: 2, 3 and 4 bytes in
+// UTF-8), grouped or not, is removed as in ASCII digits; a text with such
+// digits and nothing to remove is left as it was.
+func TestScrubberReadsEveryDigit(t *testing.T) {
+	s := middleware.NewScrubber("4000056655665556", "8642", "９３１７")
+	for in, want := range map[string]string{
+		"card ４１１１ １１１１ １１１１ １１１１ declined":       "card REDACTED declined",
+		"card ４１１１１１１１１１１１１１１１":                   "card REDACTED",
+		"card ４１１１－１１１１－１１１１－１１１１":                "card REDACTED",
+		"card ４１１１．１１１１．１１１１．１１１１":                "card REDACTED",
+		"card ４１１１\u3000１１１１\u3000１１１１\u3000１１１１": "card REDACTED",
+		"card 4111 １１１１ 1111 １１１１":                "card REDACTED",
+		"بطاقة ٤١١١ ١١١١ ١١١١ ١١١١ مرفوضة":        "بطاقة REDACTED مرفوضة",
+		"कार्ड ४१११-१११११११११११११":                "कार्ड REDACTED",
+		"card 𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏":                   "card REDACTED",
+		"number ４０００ ０５６６ ５５６６ ５５５６ and ８６４２":     "number REDACTED and REDACTED",
+		"Invalid CVV [８６４２]":                      "Invalid CVV [REDACTED]",
+		"code 9317 refused":                       "code REDACTED refused",
+		// Where something is removed, the digits left are written in ASCII.
+		"carte ４１１１ １１１１ １１１１ １１１１ le ２０２６": "carte REDACTED le 2026",
+		// Nothing to remove: the text keeps its own digits.
+		"pedido ٤٢ recusado em ２０２６-１１-２３": "pedido ٤٢ recusado em ２０２６-１１-２３",
+		"deposit ３０００００００１ not found":      "deposit ３０００００００１ not found",
+	} {
+		if got := s.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -211,7 +211,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = unwrapURLError(err)
 	}
 	if state.tracked && state.processed && (err != nil || resp.StatusCode < 200 || resp.StatusCode > 299) {
-		return nil, unknownOutcome(req, state.attempt+1, resp, err)
+		return nil, unknownOutcome(r.api, req, state.attempt+1, resp, err)
 	}
 	return resp, err
 }

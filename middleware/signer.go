@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d24go/d24/internal/errorbody"
 	"github.com/d24go/d24/internal/reqbody"
 )
 
@@ -46,15 +46,14 @@ func D24() API {
 	return API{Name: "d24", IdempotencyHeader: HeaderIdempotencyKey, KeyedMethods: []string{http.MethodPost}, ParseError: ParseD24Error}
 }
 
-// ParseD24Error reads D24's error body, {"code": 102, "type":
-// "INVALID_SIGNATURE", ...}: only its code and type. 104 (the idempotency key
-// was used before) is KeyReused.
+// ParseD24Error reads D24's error body, in either shape D24 sends: the flat
+// {"code": 102, "type": "INVALID_SIGNATURE", ...} or the nested {"error":
+// {"code": 102, "message": ...}}; only its code and type. 104 (the
+// idempotency key was used before) is KeyReused. The d24 client's APIError
+// reads the same bodies with the same reader.
 func ParseD24Error(body []byte) (ErrorBody, bool) {
-	var e struct {
-		Code int    `json:"code"`
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(body, &e) != nil || e.Code == 0 {
+	e, ok := errorbody.Parse(body)
+	if !ok {
 		return ErrorBody{}, false
 	}
 	return ErrorBody{Code: e.Code, Type: e.Type, KeyReused: e.Code == codeKeyAlreadyUsed}, true

@@ -23,6 +23,7 @@ import (
 
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/examples/internal/exampleenv"
+	"github.com/d24go/d24/types"
 )
 
 func main() {
@@ -72,7 +73,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	// 4. A one-shot Pix deposit on the deposits API: the payment details to show.
 	pix, err := client.CreateDeposit(ctx, d24.DepositRequest{
-		InvoiceID: "qs-pix-" + suffix, Amount: d24.MustParseAmount("11.65"), Country: "BR", Currency: "BRL",
+		InvoiceID: "qs-pix-" + suffix, Amount: types.MustParseAmount("11.65"), Country: "BR", Currency: "BRL",
 		PaymentMethod: "IX",
 		Payer:         d24.Payer{Document: "84932568207", Email: "juan@example.com", FirstName: "Ricardo", LastName: "Carlos"},
 	})
@@ -131,7 +132,7 @@ func run(ctx context.Context, out io.Writer) error {
 func cardDeposit(invoice, number string) d24.CardDepositRequest {
 	return d24.CardDepositRequest{
 		InvoiceID: invoice,
-		Amount:    d24.MustParseAmount("100.00"),
+		Amount:    types.MustParseAmount("100.00"),
 		Country:   "BR",
 		Currency:  "BRL",
 		ClientIP:  "203.0.113.7",

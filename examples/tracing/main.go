@@ -20,6 +20,7 @@ import (
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/examples/internal/exampleenv"
 	"github.com/d24go/d24/middleware"
+	"github.com/d24go/d24/types"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	dep, err := env.Client.CreateCardDeposit(ctx, d24.CardDepositRequest{
 		InvoiceID: "tr-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		Amount:    d24.MustParseAmount("42.00"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
+		Amount:    types.MustParseAmount("42.00"), Country: "BR", Currency: "BRL", ClientIP: "203.0.113.7",
 		Payer: d24.Payer{Document: "84932568207", DocumentType: "CPF", Email: "john@example.com", FirstName: "John", LastName: "Smith"},
 		CreditCard: d24.CreditCard{CardNumber: "4111111111111111", Cvv: "123", ExpirationMonth: "10",
 			ExpirationYear: strconv.Itoa(time.Now().Year()%100 + 3), HolderName: "JOHN SMITH"},

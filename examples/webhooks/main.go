@@ -40,6 +40,7 @@ import (
 	"github.com/d24go/d24"
 	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/examples/internal/exampleenv"
+	"github.com/d24go/d24/types"
 )
 
 func main() {
@@ -126,7 +127,7 @@ func run(ctx context.Context, out io.Writer, wait time.Duration) error {
 
 	dep, err := client.CreateDeposit(ctx, d24.DepositRequest{
 		InvoiceID:       "wh-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		Amount:          d24.MustParseAmount("250.00"),
+		Amount:          types.MustParseAmount("250.00"),
 		Country:         "BR",
 		Currency:        "BRL",
 		Payer:           d24.Payer{Email: "juan@example.com"},
