@@ -88,6 +88,12 @@ var (
 	AmountFromMinorUnits = types.AmountFromMinorUnits
 )
 
+// Ptr returns a pointer to a copy of v, for the optional fields that are
+// pointers so that a zero value is sent rather than left out:
+// RefundRequest.Amount (nil asks for a full refund), Installments,
+// SurchargeOnPayer. For example Amount: d24.Ptr(d24.MustParseAmount("50")).
+func Ptr[T any](v T) *T { return &v }
+
 // Card results.
 const (
 	CardResultSuccess               = pci.CardResultSuccess

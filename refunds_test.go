@@ -23,11 +23,11 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.MustParseAmount("50")})
+	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.Ptr(d24.MustParseAmount("50"))})
 	if err != nil || partial.RefundInfo.Result != d24.RefundResultSuccess || partial.RefundID == "" || partial.RefundInfo.Amount.String() != "50" {
 		t.Fatalf("card refund: %+v %v", partial, err)
 	}
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.MustParseAmount("60")})
+	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.Ptr(d24.MustParseAmount("60"))})
 	if !errors.Is(err, d24.ErrInvalidAmountToRefund) {
 		t.Errorf("over-refund: %v", err)
 	}

@@ -196,7 +196,11 @@ type DepositRequest struct {
 	// ("1000"), which D24 evidently accepts, so both validate. The bound is
 	// "below 10^18" because validators compare numbers as float64, where
 	// 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
-	// amount (and, rounding, the very largest 18-digit ones).
+	// amount (and, rounding, the very largest 18-digit ones). A string is held
+	// to the same rules: a zero ("0", "0.00") is refused like the number 0
+	// (a refund of "0" could be read as one without an amount: a full
+	// refund), and so is a leading zero before other integer digits ("007"),
+	// which the pattern needs to tell a zero from a positive amount.
 	Amount externalRef0.Amount `json:"amount"`
 
 	// BackURL An HTTPS URL of at most 2048 characters.
@@ -466,8 +470,12 @@ type RefundNotification struct {
 
 // RefundRequest A refund of a COMPLETED deposit.
 type RefundRequest struct {
-	// Amount The amount to refund, in the deposit's currency; absent for a full refund.
-	Amount types.Amount `json:"amount,omitempty,omitzero"`
+	// Amount The amount to refund, in the deposit's currency, greater than zero.
+	// D24 reads a refund without an amount as a FULL refund, so the amount
+	// is a pointer in Go: nil leaves it out (a full refund), and any amount
+	// given is sent, so that a zero or negative one is refused before
+	// sending instead of turning into a full refund.
+	Amount *types.Amount `json:"amount,omitempty"`
 
 	// BankAccount The account to refund a non-card deposit to. No lengths or required
 	// fields are published for v3; bank_code is a string (GET /v3/banks gives it
