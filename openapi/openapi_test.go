@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -236,5 +237,50 @@ func TestEmailFormat(t *testing.T) {
 		if got := email.Validate(addr) == nil; got != ok {
 			t.Errorf("email %q: %v, want %v", addr, got, ok)
 		}
+	}
+}
+
+// The https-url format of every URL D24 calls or sends the payer to, through
+// the document's schema (as validation sees it) and ValidateHTTPSURL alike:
+// a host, no control character, no whitespace of any kind, no invisible
+// character; an error never quotes the URL.
+func TestHTTPSURLFormat(t *testing.T) {
+	doc := openapi.MustLoad(openapi.Common)
+	schema := doc.Components.Schemas["HTTPSURL"].Value
+	opts := doc.GetSchemaValidationOptions()
+	check := func(url string, want bool) {
+		t.Helper()
+		err := schema.VisitJSON(url, opts...)
+		if (err == nil) != want {
+			t.Errorf("%q: %v, want valid %v", url, err, want)
+		}
+		if direct := openapi.ValidateHTTPSURL(url); (direct == nil) != want {
+			t.Errorf("ValidateHTTPSURL(%q) = %v, want valid %v", url, direct, want)
+		} else if direct != nil && (!strings.HasPrefix(direct.Error(), "must be an https:// URL") || strings.Contains(direct.Error(), "shop")) {
+			t.Errorf("ValidateHTTPSURL(%q) = %q: not the rule, or quotes the URL", url, direct)
+		}
+	}
+	for _, url := range []string{"https://shop.example/d24", "https://shop.example", "https://shop.example:8443/n?o=1&x=%20#f",
+		"https://shop_1.example/n", "https://[2001:db8::1]/n", "https://127.0.0.1/n", "https://user:pw@shop.example/n",
+		"https://shop.example/pagó", "https://münchen.example/n", "https://shop.example/" + strings.Repeat("a", 2027)} {
+		check(url, true)
+	}
+	for _, url := range []string{"", "https://", "https:///shop", "https://:443/shop", "https://user@/shop", "https://[]/shop",
+		"http://shop.example/n", "HTTPS://shop.example/n", "ftp://shop.example", "shop.example/n", "//shop.example/n",
+		"https://shop.example/%zz", "https://shop.example:port/n",
+		"https://shop.example/\xff", "https://shop.example\\@evil.example/"} {
+		check(url, false)
+	}
+	// Every control character, whitespace and invisible format character
+	// Unicode knows, in the host and in the path.
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !unicode.IsSpace(r) && !unicode.In(r, unicode.Cc, unicode.Z, unicode.Cf) {
+			continue
+		}
+		check("https://sh"+string(r)+"op.example/n", false)
+		check("https://shop.example/n"+string(r)+"x", false)
+	}
+	for _, r := range "éñ中ÿ€😀" {
+		check("https://shop.example/"+string(r), true)
 	}
 }

@@ -133,7 +133,12 @@ type ErrorType string
 // FlexString Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
 type FlexString = types.FlexString
 
-// HTTPSURL An HTTPS URL of at most 2048 characters.
+// HTTPSURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+// to, so a real one (format https-url): https:// in lower case, a host,
+// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+// overrides). A pattern could not say all of it, so the format is the
+// whole rule.
 type HTTPSURL = string
 
 // InvoiceID The deposit's unique ID on the merchant's end. The SDK always sends one:

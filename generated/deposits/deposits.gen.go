@@ -203,7 +203,12 @@ type DepositRequest struct {
 	// which the pattern needs to tell a zero from a positive amount.
 	Amount externalRef0.Amount `json:"amount"`
 
-	// BackURL An HTTPS URL of at most 2048 characters.
+	// BackURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	BackURL externalRef0.HTTPSURL `json:"back_url,omitempty,omitzero"`
 
 	// BankAccount The customer's bank account the deposit will come from, used to enforce a
@@ -240,7 +245,12 @@ type DepositRequest struct {
 	// EarlyRelease Whether to release the deposit early (default false).
 	EarlyRelease bool `json:"early_release,omitempty,omitzero"`
 
-	// ErrorURL An HTTPS URL of at most 2048 characters.
+	// ErrorURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	ErrorURL externalRef0.HTTPSURL `json:"error_url,omitempty,omitzero"`
 
 	// FeeOnPayer Whether the customer pays the deposit fee (default false).
@@ -253,7 +263,12 @@ type DepositRequest struct {
 	// Language Language of the checkout, ISO 639-1 (es, en, pt, ja; not all are available).
 	Language string `json:"language,omitempty,omitzero"`
 
-	// Logo An HTTPS URL of at most 2048 characters.
+	// Logo An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	Logo externalRef0.HTTPSURL `json:"logo,omitempty,omitzero"`
 
 	// MerchantExternalReference Extra internal information on your end.
@@ -262,7 +277,12 @@ type DepositRequest struct {
 	// Mobile Whether the customer is on a mobile device; some methods differ there (default false).
 	Mobile bool `json:"mobile,omitempty,omitzero"`
 
-	// NotificationURL An HTTPS URL of at most 2048 characters.
+	// NotificationURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
 
 	// Payer The customer. Only what was sent or collected comes back in a status. Which
@@ -296,7 +316,12 @@ type DepositRequest struct {
 	// SubMerchantID The sub-merchant the deposit is created for.
 	SubMerchantID int64 `json:"sub_merchant_id,omitempty,omitzero"`
 
-	// SuccessURL An HTTPS URL of at most 2048 characters.
+	// SuccessURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	SuccessURL externalRef0.HTTPSURL `json:"success_url,omitempty,omitzero"`
 
 	// SurchargeOnPayer Whether the customer pays the surcharge. D24's default is true, so false must be sent explicitly.
@@ -492,7 +517,12 @@ type RefundRequest struct {
 	// InvoiceID The deposit's invoice_id (yours, or the merchant_invoice_id D24 generated).
 	InvoiceID string `json:"invoice_id"`
 
-	// NotificationURL An HTTPS URL of at most 2048 characters.
+	// NotificationURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
 }
 
