@@ -42,7 +42,8 @@ type (
 	RefundRequest = deposits.RefundRequest
 	// RefundBankAccount is where a non-card deposit is refunded to.
 	RefundBankAccount = deposits.RefundBankAccount
-	// RefundResponse is a created refund (RefundInfo for card refunds done at once).
+	// RefundResponse is a created refund (RefundInfo for card refunds done at
+	// once); its RefundID is what GetRefund takes.
 	RefundResponse = deposits.RefundResponse
 	// RefundInfo is a card refund's outcome.
 	RefundInfo = deposits.RefundInfo

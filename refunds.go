@@ -47,7 +47,8 @@ func refundAmountError(rule string) error {
 	return &ValidationError{API: "d24", Operation: opRefund.String(), Violations: []Violation{{Field: "amount", Rule: rule}}}
 }
 
-// GetRefund returns a refund's status as D24 has it now.
+// GetRefund returns a refund's status as D24 has it now. refundID is a
+// created refund's RefundID, or the one a refund notification carries.
 func (c *Client) GetRefund(ctx context.Context, refundID int64, opts ...CallOption) (*RefundStatus, error) {
 	if err := c.ready(ctx, "getRefund"); err != nil {
 		return nil, err

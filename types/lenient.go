@@ -68,3 +68,36 @@ func (v FlexString) MarshalJSON() ([]byte, error) { return json.Marshal(string(v
 
 // String returns the text.
 func (v FlexString) String() string { return string(v) }
+
+// FlexInt64 is an integer that D24 documents as one but sometimes sends as a
+// string of its digits: a created refund's refund_id comes as 168284 or as
+// "80000001". It decodes both; null leaves it as it is, and anything else (a
+// fraction, an exponent, a sign other than '-', a space, a number beyond
+// int64) is an error. It is written as a JSON number. The generated models
+// keep such a field an int64 and decode it through FlexInt64 (the documents'
+// x-integer-or-string extension).
+type FlexInt64 int64
+
+// UnmarshalJSON decodes a JSON integer or a string holding one.
+func (v *FlexInt64) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	switch {
+	case s == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return fmt.Errorf("integer %s: not an integer", truncate(b))
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("integer %s: beyond int64", truncate(b))
+	}
+	*v = FlexInt64(n)
+	return nil
+}

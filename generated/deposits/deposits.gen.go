@@ -533,11 +533,31 @@ type RefundResponse struct {
 	DepositID         int64  `json:"deposit_id,omitempty,omitzero"`
 	MerchantInvoiceID string `json:"merchant_invoice_id,omitempty,omitzero"`
 
-	// RefundID Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
-	RefundID externalRef0.FlexString `json:"refund_id"`
+	// RefundID D24's ID of the refund, an integer as its pages give it: the one the
+	// status call's path takes and refund notifications carry. D24 sends it
+	// as a number (168284) or as a string of its digits ("80000001"): both
+	// are valid, and x-integer-or-string has the generated model decode
+	// either into the same int64 (types.FlexInt64).
+	RefundID int64 `json:"refund_id"`
 
 	// RefundInfo The outcome of a card refund.
 	RefundInfo RefundInfo `json:"refund_info,omitempty,omitzero"`
+}
+
+// UnmarshalJSON decodes a RefundResponse as encoding/json does, except that refund_id may
+// come as a JSON number or as a string of its digits (types.FlexInt64).
+func (v *RefundResponse) UnmarshalJSON(b []byte) error {
+	type plain RefundResponse
+	aux := struct {
+		*plain
+		RefundID types.FlexInt64 `json:"refund_id"`
+	}{plain: (*plain)(v)}
+	aux.RefundID = types.FlexInt64(v.RefundID)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	v.RefundID = int64(aux.RefundID)
+	return nil
 }
 
 // RefundResult SUCCESS, REJECTED (see reason) or IN_PROGRESS (a notification follows). New values decode as they are.
