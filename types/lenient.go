@@ -3,6 +3,7 @@ package types
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,6 +79,12 @@ func (v FlexString) String() string { return string(v) }
 // x-integer-or-string extension).
 type FlexInt64 int64
 
+// The errors of FlexInt64, which do not quote what they refuse.
+var (
+	errNotInteger  = errors.New("types: not an integer, nor a string of its digits")
+	errBeyondInt64 = errors.New("types: an integer beyond int64")
+)
+
 // UnmarshalJSON decodes a JSON integer or a string holding one.
 func (v *FlexInt64) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -92,11 +99,11 @@ func (v *FlexInt64) UnmarshalJSON(b []byte) error {
 	}
 	digits := strings.TrimPrefix(s, "-")
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return fmt.Errorf("integer %s: not an integer", truncate(b))
+		return errNotInteger
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return fmt.Errorf("integer %s: beyond int64", truncate(b))
+		return errBeyondInt64
 	}
 	*v = FlexInt64(n)
 	return nil

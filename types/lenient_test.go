@@ -2,6 +2,7 @@ package types_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,8 @@ func TestFlexInt64(t *testing.T) {
 		var v types.FlexInt64
 		if err := json.Unmarshal([]byte(in), &v); err == nil {
 			t.Errorf("FlexInt64 accepted %s as %d", in, v)
+		} else if strings.Contains(err.Error(), "abc") || strings.Contains(err.Error(), "922337") {
+			t.Errorf("FlexInt64's error quotes the value: %v", err)
 		}
 	}
 	v := types.FlexInt64(42)
