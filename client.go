@@ -199,8 +199,9 @@ func (c *Client) CardAPI() *pci.ClientWithResponses {
 
 // API returns the generated client of the API host (deposits, status,
 // refunds), with the whole middleware chain (nil for a Client that New did
-// not make). Its RefundRequest leaves a zero Amount off the wire, which D24
-// reads as a full refund: CreateRefund and CreateFullRefund say which.
+// not make). Its RefundRequest sends any Amount given (a zero or negative one
+// is refused before sending) and leaves a nil Amount out, which D24 reads as
+// a full refund.
 func (c *Client) API() *deposits.ClientWithResponses {
 	if c == nil {
 		return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 
 	"github.com/d24go/d24"
@@ -59,7 +58,7 @@ func ExampleClient_RefundNotificationHandler() {
 	if err != nil {
 		panic(err)
 	}
-	refundID, _ := strconv.ParseInt(string(refund.RefundID), 10, 64) // D24 sends it as a number or a string
+	refundID := refund.RefundID // D24 sends it as a number or a string; it decodes as an int64 either way
 	status, err := client.GetRefund(ctx, refundID)
 	if err != nil {
 		panic(err)

@@ -213,7 +213,7 @@ func ExampleClient_CreateRefund() {
 	})
 
 	part, err := client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001",
-		Amount: types.MustParseAmount("30")})
+		Amount: d24.Ptr(types.MustParseAmount("30"))})
 	if err != nil {
 		panic(err)
 	}
@@ -221,7 +221,7 @@ func ExampleClient_CreateRefund() {
 
 	// A computed zero is refused before sending; it never means "everything".
 	x := types.MustParseAmount("30")
-	_, err = client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001", Amount: x.Sub(x)})
+	_, err = client.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001", Amount: d24.Ptr(x.Sub(x))})
 	fmt.Println(err)
 
 	rest, err := client.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "order-6001"})

@@ -42,7 +42,8 @@ type (
 	RefundRequest = deposits.RefundRequest
 	// RefundBankAccount is where a non-card deposit is refunded to.
 	RefundBankAccount = deposits.RefundBankAccount
-	// RefundResponse is a created refund (RefundInfo for card refunds done at once).
+	// RefundResponse is a created refund (RefundInfo for card refunds done at
+	// once); its RefundID is what GetRefund takes.
 	RefundResponse = deposits.RefundResponse
 	// RefundInfo is a card refund's outcome.
 	RefundInfo = deposits.RefundInfo
@@ -76,6 +77,12 @@ type (
 	// Time is a timestamp from D24 in any format it sends.
 	Time = types.Time
 )
+
+// Ptr returns a pointer to a copy of v, for the optional fields that are
+// pointers so that a zero value is sent rather than left out:
+// RefundRequest.Amount (nil asks for a full refund), Installments,
+// SurchargeOnPayer. For example Amount: d24.Ptr(types.MustParseAmount("50")).
+func Ptr[T any](v T) *T { return &v }
 
 // Card results.
 const (

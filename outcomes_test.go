@@ -126,7 +126,7 @@ var postOps = []postOp{
 		}},
 	{"refund", `{"refund_id":168284,"deposit_id":300000001}`,
 		func(ctx context.Context, c *d24.Client) error {
-			_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: 300000001, InvoiceID: "o-1", Amount: types.MustParseAmount("5")})
+			_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: 300000001, InvoiceID: "o-1", Amount: d24.Ptr(types.MustParseAmount("5"))})
 			return err
 		}},
 }
@@ -454,17 +454,19 @@ func TestRefundAmounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := types.MustParseAmount("40")
-	for name, amount := range map[string]d24.Amount{"computed zero": x.Sub(x), "zero value": {}, "negative": types.MustParseAmount("-5")} {
+	for name, amount := range map[string]*d24.Amount{"computed zero": d24.Ptr(x.Sub(x)), "zero value": {}, "negative": d24.Ptr(types.MustParseAmount("-5")), "left out": nil} {
 		_, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "ra-1", Amount: amount})
 		var invalid *d24.ValidationError
 		if !errors.As(err, &invalid) || len(invalid.Violations) != 1 || invalid.Violations[0].Field != "amount" {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "ra-1", Amount: x})
-	var invalid *d24.ValidationError
-	if !errors.As(err, &invalid) || invalid.Violations[0].Field != "amount" {
-		t.Errorf("a full refund with an amount: %v", err)
+	for name, amount := range map[string]*d24.Amount{"an amount": &x, "a zero amount": {}} {
+		_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "ra-1", Amount: amount})
+		var invalid *d24.ValidationError
+		if !errors.As(err, &invalid) || invalid.Violations[0].Field != "amount" {
+			t.Errorf("a full refund with %s: %v", name, err)
+		}
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Fatalf("%d requests reached D24, want only the deposit", n)
@@ -556,7 +558,7 @@ func TestCallsThatCannotBeMade(t *testing.T) {
 		"zero client deposit":      func() error { _, err := zero.CreateDeposit(ctx, d24.DepositRequest{}); return err },
 		"zero client status":       func() error { _, err := zero.GetDeposit(ctx, 1); return err },
 		"zero client refund": func() error {
-			_, err := zero.CreateRefund(ctx, d24.RefundRequest{Amount: types.MustParseAmount("1")})
+			_, err := zero.CreateRefund(ctx, d24.RefundRequest{Amount: d24.Ptr(types.MustParseAmount("1"))})
 			return err
 		},
 		"zero client full refund":  func() error { _, err := zero.CreateFullRefund(ctx, d24.RefundRequest{}); return err },

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +25,16 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: types.MustParseAmount("50")})
-	if err != nil || partial.RefundInfo.Result != d24.RefundResultSuccess || partial.RefundID == "" || partial.RefundInfo.Amount.String() != "50" {
+	partial, err := c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.Ptr(types.MustParseAmount("50"))})
+	if err != nil || partial.RefundInfo.Result != d24.RefundResultSuccess || partial.RefundID == 0 || partial.RefundInfo.Amount.String() != "50" {
 		t.Fatalf("card refund: %+v %v", partial, err)
 	}
-	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: types.MustParseAmount("60")})
+	// A card refund's refund_id comes as a string ("168284"); the ID it
+	// decodes into is the one GetRefund takes.
+	if st, err := c.GetRefund(ctx, partial.RefundID); err != nil || st.Status != d24.RefundCompleted || st.Amount.String() != "50" {
+		t.Errorf("card refund status: %+v %v", st, err)
+	}
+	_, err = c.CreateRefund(ctx, d24.RefundRequest{DepositID: dep.DepositID, InvoiceID: "rf-1", Amount: d24.Ptr(types.MustParseAmount("60"))})
 	if !errors.Is(err, d24.ErrInvalidAmountToRefund) {
 		t.Errorf("over-refund: %v", err)
 	}
@@ -55,11 +61,10 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	}
 	async, err := c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2",
 		BankAccount: d24.RefundBankAccount{Beneficiary: "Carlos Ramirez", BankCode: "1", Branch: "9283", AccountNumber: "18293435", AccountType: "SAVING"}})
-	if err != nil || async.RefundID == "" {
+	if err != nil || async.RefundID == 0 {
 		t.Fatalf("async refund: %+v %v", async, err)
 	}
-	id := mustInt(t, string(async.RefundID))
-	st, err := c.GetRefund(ctx, id)
+	st, err := c.GetRefund(ctx, async.RefundID)
 	if err != nil || st.Status != d24.RefundPending || st.DepositID != bt.DepositID || st.Amount.String() != "100" {
 		t.Errorf("refund status: %+v %v", st, err)
 	}
@@ -78,18 +83,6 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	}
 }
 
-func mustInt(t *testing.T, s string) int64 {
-	t.Helper()
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			t.Fatalf("not a number: %q", s)
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n
-}
-
 func TestRefundNotificationHandler(t *testing.T) {
 	srv := d24test.NewServer()
 	defer srv.Close()
@@ -103,7 +96,7 @@ func TestRefundNotificationHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := mustInt(t, string(r.RefundID))
+	id := r.RefundID
 	_ = srv.SetRefundStatus(id, "COMPLETED")
 	var mu sync.Mutex
 	var seen []string
@@ -116,7 +109,7 @@ func TestRefundNotificationHandler(t *testing.T) {
 		}
 		return nil
 	})
-	for body, want := range map[string]int{`{"refund_id": ` + string(r.RefundID) + `}`: 200, `{"deposit_id": 1}`: 400, `{"refund_id": 999}`: 502} {
+	for body, want := range map[string]int{`{"refund_id": ` + strconv.FormatInt(r.RefundID, 10) + `}`: 200, `{"deposit_id": 1}`: 400, `{"refund_id": 999}`: 502} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("POST", "/refunds", strings.NewReader(body)))
 		if rec.Code != want {

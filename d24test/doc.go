@@ -110,4 +110,7 @@
 // D24 notifies https:// URLs only, and so does the sandbox, unless
 // WithLoopbackHTTPNotifications allows http:// on this machine (127.0.0.0/8,
 // ::1 or localhost, written literally) for a merchant endpoint under test.
+// Either way a URL, the merchant panel's (WithNotificationURL) included, is
+// held to the documents' https-url format: a host, and no control character,
+// whitespace or invisible character.
 package d24test

@@ -1,6 +1,7 @@
 package d24test_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,6 +36,18 @@ var notificationURLCases = []struct {
 	{"http://[::1%25lo]/notify", false},
 	{"HTTP://127.0.0.1/notify", false},
 	{"ftp://127.0.0.1/notify", false},
+	// Not a real URL, on loopback or not: no host, a control character (C0,
+	// DEL, C1) or whitespace of any kind.
+	{"https:///notify", false},
+	{"https://:8080/notify", false},
+	{"https://\u00a0/notify", false},
+	{"https://shop.example/\u2028notify", false},
+	{"https://shop.example/\u0080notify", false},
+	{"https://\v", false},
+	{"http://127.0.0.1:8080/\u0080notify", false},
+	{"http://127.0.0.1:8080/\u009fnotify", false},
+	{"http://localhost/\u3000notify", false},
+	{"http://127.0.0.1:8080/no\u00a0tify", false},
 }
 
 func TestLoopbackHTTPNotificationURLs(t *testing.T) {
@@ -44,16 +57,17 @@ func TestLoopbackHTTPNotificationURLs(t *testing.T) {
 	loopback := d24test.NewServer(d24test.WithLoopbackHTTPNotifications())
 	defer loopback.Close()
 	for _, c := range notificationURLCases {
-		body := strings.Replace(depositBody, "https://127.0.0.1:9/notify", c.url, 1)
+		quoted, _ := json.Marshal(c.url)
+		body := strings.Replace(depositBody, `"https://127.0.0.1:9/notify"`, string(quoted), 1)
 		r := do(t, loopback, "POST", loopback.APIURL+"/v3/deposits", body, nil)
 		if accepted := r.status == 200; accepted != c.accepted {
 			t.Errorf("with the option, %s: %d %s", c.url, r.status, r.raw)
 		}
-		if !c.accepted && !strings.Contains(string(r.raw), `notification_url: must match \"^https://`) {
+		if !c.accepted && !strings.Contains(string(r.raw), `notification_url: must be a valid HTTPS URL`) {
 			t.Errorf("with the option, %s refused without naming the rule: %s", c.url, r.raw)
 		}
 		r = do(t, plain, "POST", plain.APIURL+"/v3/deposits", body, nil)
-		if accepted, https := r.status == 200, strings.HasPrefix(c.url, "https://"); accepted != https {
+		if accepted, https := r.status == 200, strings.HasPrefix(c.url, "https://"); accepted != (c.accepted && https) {
 			t.Errorf("without the option, %s: %d %s", c.url, r.status, r.raw)
 		}
 	}
@@ -67,7 +81,7 @@ func TestLoopbackHTTPRefusedWithAHint(t *testing.T) {
 	defer plain.Close()
 	body := strings.Replace(depositBody, "https://127.0.0.1:9/notify", "http://127.0.0.1:8080/notify", 1)
 	r := do(t, plain, "POST", plain.APIURL+"/v3/deposits", body, nil)
-	want := `[notification_url: must match "^https://[^\\s]+$" (http:// on loopback is accepted with d24test.WithLoopbackHTTPNotifications, d24sandbox -allow-http-notifications)]`
+	want := `[notification_url: must be a valid HTTPS URL (http:// on loopback is accepted with d24test.WithLoopbackHTTPNotifications, d24sandbox -allow-http-notifications)]`
 	if got := fmt.Sprint(r.json["details"]); r.status != 400 || r.code() != 201 || got != want {
 		t.Errorf("got %d %s", r.status, r.raw)
 	}
@@ -95,6 +109,9 @@ func TestDefaultNotificationURLRule(t *testing.T) {
 		{"http://127.0.0.1:8080/notify", false, false},
 		{"http://127.0.0.1:8080/notify", true, true},
 		{"http://shop.example/notify", true, false},
+		{"https:///notify", false, false},
+		{"https://shop.example/\u00a0notify", false, false},
+		{"http://127.0.0.1:8080/\u0080notify", true, false},
 	} {
 		opts := []d24test.Option{d24test.WithNotificationURL(c.url)}
 		if c.loopback {

@@ -11,9 +11,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/d24go/d24/openapi"
 )
 
 // notifySchedule is D24's: a failed notification is sent again after 5, 25,
@@ -122,8 +123,9 @@ func (s *Server) logNotification(n Notification) {
 // and to WithNotificationURL, so that a merchant's endpoint under test needs
 // no certificate. D24 notifies only https:// URLs: without this option the
 // sandbox refuses http:// as D24 does, and with it any other http:// URL is
-// still refused. A name is never resolved to decide: one that resolves to
-// 127.0.0.1 today may resolve elsewhere tomorrow.
+// still refused, as is one the https-url format would refuse with https://
+// (no host, a control character, whitespace). A name is never resolved to decide: one
+// that resolves to 127.0.0.1 today may resolve elsewhere tomorrow.
 func WithLoopbackHTTPNotifications() Option { return func(c *config) { c.loopbackHTTP = true } }
 
 // loopbackHint ends the detail of an http:// notification URL on loopback that
@@ -132,10 +134,13 @@ const loopbackHint = " (http:// on loopback is accepted with d24test.WithLoopbac
 
 // isLoopbackHTTP reports whether raw is an http:// URL whose host is a
 // loopback address written literally (127.0.0.0/8, ::1, or the IPv4-mapped
-// form of one) or localhost. The notifier parses the URL the same way
-// (net/url), so what is checked is what is dialled.
+// form of one) or localhost, and which is otherwise a URL the documents'
+// https-url format accepts (no control character, whitespace or invisible
+// character). The notifier parses the URL the same way (net/url), so what is
+// checked is what is dialled.
 func isLoopbackHTTP(raw string) bool {
-	if !strings.HasPrefix(raw, "http://") || strings.ContainsFunc(raw, unicode.IsSpace) {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok || openapi.ValidateHTTPSURL("https://"+rest) != nil {
 		return false
 	}
 	u, err := url.Parse(raw)
@@ -151,22 +156,23 @@ func isLoopbackHTTP(raw string) bool {
 }
 
 // checkNotificationURL holds the merchant panel's URL (WithNotificationURL) to
-// the rule of a request's notification_url: the document's https:// rule, or
+// the rule of a request's notification_url: the document's (its length and
+// its format https-url, with the document's own format validators), or
 // http:// on loopback when allowed. It never quotes the URL, whose path may be
 // the merchant's secret token.
 func (v *validator) checkNotificationURL(raw string, loopbackHTTP bool) error {
 	switch {
 	case raw == "", loopbackHTTP && isLoopbackHTTP(raw):
 		return nil
-	case v.notificationURL.VisitJSON(raw) == nil:
+	case v.notificationURL.VisitJSON(raw, v.deposit.opts...) == nil:
 		return nil
 	case isLoopbackHTTP(raw):
 		return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL, as D24 requires" + loopbackHint)
 	}
-	return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL of at most 2048 characters, as D24 requires; http:// is accepted only on loopback (127.0.0.0/8, ::1, localhost) with WithLoopbackHTTPNotifications (d24sandbox -allow-http-notifications)")
+	return errors.New("the notification URL (WithNotificationURL, -notification-url) must be an https:// URL of at most 2048 characters, with a host and without whitespace, control or invisible characters, as D24 requires; http:// is accepted only on loopback (127.0.0.0/8, ::1, localhost) with WithLoopbackHTTPNotifications (d24sandbox -allow-http-notifications)")
 }
 
-// forgiveLoopbackHTTP drops the document's https:// pattern error of a body's
+// forgiveLoopbackHTTP drops the document's https-url format error of a body's
 // notification_url when it is http:// on loopback (the sandbox allows it).
 // err is VisitJSON's, with MultiErrors.
 func forgiveLoopbackHTTP(value any, err error) error {
@@ -176,7 +182,7 @@ func forgiveLoopbackHTTP(value any, err error) error {
 	}
 	var kept openapi3.MultiError
 	for _, e := range multi {
-		if se, ok := e.(*openapi3.SchemaError); !ok || se.SchemaField != "pattern" || !slices.Equal(se.JSONPointer(), []string{"notification_url"}) {
+		if se, ok := e.(*openapi3.SchemaError); !ok || se.SchemaField != "format" || !slices.Equal(se.JSONPointer(), []string{"notification_url"}) {
 			kept = append(kept, e)
 		}
 	}
@@ -189,7 +195,7 @@ func forgiveLoopbackHTTP(value any, err error) error {
 // hintLoopbackHTTP adds to the detail refusing an http:// notification_url on
 // loopback how to have the sandbox accept it.
 func hintLoopbackHTTP(value any, detail string) string {
-	if strings.HasPrefix(detail, "notification_url: must match") && isLoopbackHTTP(notificationURLOf(value)) {
+	if detail == "notification_url: "+httpsURLMessage && isLoopbackHTTP(notificationURLOf(value)) {
 		return detail + loopbackHint
 	}
 	return detail

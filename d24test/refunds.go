@@ -52,9 +52,9 @@ func (s *Server) createRefund(body []byte) answer {
 			left = left.Sub(r.Amount)
 		}
 	}
-	amount := req.Amount
-	if amount.IsZero() {
-		amount = left
+	amount := left // no amount: a full refund
+	if req.Amount != nil {
+		amount = *req.Amount
 	}
 	if amount.Sign() <= 0 || amount.Cmp(left) > 0 {
 		return (&apiError{status: 400, Code: 802, Description: "Amount to refund not valid", Type: "INVALID_AMOUNT_TO_REFUND"}).answer()

@@ -217,6 +217,8 @@ func message(e *openapi3.SchemaError) string {
 			return "must be a valid IPv4 or IPv6 address"
 		case openapi.FormatCardNumber:
 			return "invalid credit card number"
+		case openapi.FormatHTTPSURL:
+			return httpsURLMessage
 		}
 		return "invalid format"
 	case "multipleOf", "type":
@@ -241,6 +243,10 @@ func message(e *openapi3.SchemaError) string {
 	}
 	return "invalid value"
 }
+
+// httpsURLMessage is the detail of a URL field that is not an https:// URL
+// with a host, free of control characters and whitespace (format https-url).
+const httpsURLMessage = "must be a valid HTTPS URL"
 
 // nullMeansAbsent is the documents' extension saying that D24 reads a member
 // sent as null as if it were absent (the SDK's validator reads it too, as

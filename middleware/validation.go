@@ -84,7 +84,7 @@ func (e *ValidationError) Fields() []string {
 // read through GetBody and never rewritten. Requests the document does not
 // describe pass unchecked.
 //
-// Format checks (card numbers, emails, IP addresses) are the document's own
+// Format checks (card numbers, emails, IP addresses, URLs) are the document's own
 // (openapi3.T.SetStringFormatValidator): load it with the format validators
 // attached, as package openapi of this module does. WithStringFormats adds
 // rules to them, never removes one.

@@ -3,7 +3,10 @@ package openapi
 import (
 	"errors"
 	"net/netip"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -15,6 +18,9 @@ const (
 	FormatIP         = "ip"
 	FormatEmail      = "email"
 	FormatCardNumber = "card-number"
+	// FormatHTTPSURL is a URL D24 calls or sends the payer to (notification,
+	// back, success and error URLs, a logo): see ValidateHTTPSURL.
+	FormatHTTPSURL = "https-url"
 )
 
 // Errors of the format validators. They never quote the value, which may be
@@ -23,8 +29,11 @@ var (
 	ErrNotIP       = errors.New("must be a valid IPv4 or IPv6 address")
 	ErrNotEmail    = errors.New("must be a valid email address")
 	ErrLuhn        = errors.New("must be a valid card number (Luhn check)")
+	ErrNotHTTPSURL = errors.New("must be an https:// URL")
 	errCardDigits  = errors.New("must contain only digits")
 	errEmailDomain = errors.New("must be a valid email address with a domain")
+	errURLHost     = errors.New("must be an https:// URL with a host")
+	errURLChars    = errors.New("must be an https:// URL without whitespace, control or invisible characters")
 )
 
 // attachFormats gives doc its own validators for the formats above, so nothing
@@ -38,8 +47,9 @@ func attachFormats(doc *openapi3.T) {
 func stringFormats(doc *openapi3.T) map[string]openapi3.StringFormatValidator {
 	testCards := collectTestCards(doc)
 	return map[string]openapi3.StringFormatValidator{
-		FormatIP:    stringFormat(validIP),
-		FormatEmail: stringFormat(validEmail),
+		FormatIP:       stringFormat(validIP),
+		FormatEmail:    stringFormat(validEmail),
+		FormatHTTPSURL: stringFormat(ValidateHTTPSURL),
 		FormatCardNumber: stringFormat(func(s string) error {
 			if _, ok := testCards[s]; ok {
 				return nil
@@ -110,6 +120,49 @@ func validEmail(s string) error {
 		return errEmailDomain
 	}
 	return nil
+}
+
+// ValidateHTTPSURL checks a URL that D24 calls or sends the payer to, the
+// format https-url. It must:
+//
+//   - begin with https:// (in lower case, as D24's pages write it);
+//   - hold no control character (Unicode's Cc: C0 U+0000 to U+001F, DEL
+//     U+007F, C1 U+0080 to U+009F), no whitespace of any kind (the space,
+//     Unicode's White_Space characters such as tab, vertical tab, NBSP
+//     U+00A0, U+2028 and the ideographic space U+3000, and its separators
+//     Zs, Zl and Zp) and no invisible format character (Cf: the zero-width
+//     spaces U+200B and U+FEFF, bidirectional overrides, the soft hyphen),
+//     which a real URL never holds unescaped;
+//   - be valid UTF-8 and parse as a URL (net/url: no invalid %-escape or
+//     port) with a host: https:///path, https://:443/ and https://user@/
+//     have none.
+//
+// Other characters, non-ASCII letters included (https://shop.example/pagó),
+// are left to the URL's owner. The error never quotes the URL, whose path
+// may be a secret token.
+func ValidateHTTPSURL(s string) error {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok || !utf8.ValidString(s) {
+		return ErrNotHTTPSURL
+	}
+	if strings.ContainsFunc(rest, notInURL) {
+		return errURLChars
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return ErrNotHTTPSURL
+	}
+	if u.Hostname() == "" {
+		return errURLHost
+	}
+	return nil
+}
+
+// notInURL reports whether r is a control character (C0, DEL, C1),
+// whitespace of any kind or an invisible format character, which no URL of
+// format https-url holds.
+func notInURL(r rune) bool {
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Cc, unicode.Z, unicode.Cf)
 }
 
 // Luhn reports whether a string of digits passes the Luhn (mod 10) check.

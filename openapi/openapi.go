@@ -10,6 +10,9 @@
 //   - card-number: passes the Luhn check, unless it is one of D24's staging test
 //     cards listed in an x-d24-test-cards extension (D24's staging accepts its
 //     own test cards although half of them fail Luhn).
+//   - https-url: an https:// URL with a host and without control characters,
+//     whitespace of any kind or invisible format characters
+//     (ValidateHTTPSURL), for every URL D24 calls or sends the payer to.
 package openapi
 
 import (

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -124,8 +125,56 @@ func TestReferenceExamples(t *testing.T) {
 			if err := strict.Decode(kind.target()); err != nil {
 				t.Errorf("does not decode into its generated type: %v", err)
 			}
+			// A type with its own UnmarshalJSON (x-integer-or-string) decodes
+			// without the decoder's DisallowUnknownFields: the schema, which
+			// the type is generated from, must name every member instead.
+			if unknown := undescribed(kind.schema(doc).Value, value, ""); len(unknown) > 0 {
+				t.Errorf("members its schema does not describe: %v", unknown)
+			}
 		})
 	}
+}
+
+// undescribed returns the members of value, at any depth, that schema names
+// nowhere (in its properties or those of its allOf, oneOf and anyOf
+// alternatives) in an object that takes no additional properties.
+func undescribed(schema *openapi3.Schema, value any, path string) []string {
+	var out []string
+	switch v := value.(type) {
+	case map[string]any:
+		for name, member := range v {
+			var subs []*openapi3.Schema
+			open := false
+			var collect func(s *openapi3.Schema)
+			collect = func(s *openapi3.Schema) {
+				if p := s.Properties[name]; p != nil {
+					subs = append(subs, p.Value)
+				}
+				if s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has {
+					open = true
+				}
+				for _, list := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+					for _, ref := range list {
+						collect(ref.Value)
+					}
+				}
+			}
+			collect(schema)
+			if len(subs) == 0 && !open {
+				out = append(out, path+name)
+			}
+			for _, sub := range subs {
+				out = append(out, undescribed(sub, member, path+name+".")...)
+			}
+		}
+	case []any:
+		if schema.Items != nil {
+			for _, item := range v {
+				out = append(out, undescribed(schema.Items.Value, item, path+"[].")...)
+			}
+		}
+	}
+	return out
 }
 
 // The examples the pages print as something other than JSON stay unparseable,
@@ -178,6 +227,11 @@ func TestRequestRules(t *testing.T) {
 		{"third decimal", openapi.PCI, `{` + base + `,"amount":10.005,` + card + `}`, false},
 		{"third decimal in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"10.005"}`, false},
 		{"zero amount", openapi.PCI, `{` + base + `,"amount":0,` + card + `}`, false},
+		{"zero amount in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"0.00"}`, false},
+		{"leading zero in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"007"}`, false},
+		{"cents in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"0.05"}`, true},
+		{"18 digits in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"999999999999999999.99"}`, true},
+		{"19 digits in a string", openapi.Deposits, `{"invoice_id":"a","country":"BR","amount":"1000000000000000000"}`, false},
 		{"no card at all", openapi.PCI, `{` + base + `,"amount":1}`, false},
 		{"card and token together", openapi.PCI, `{` + base + `,"amount":1,"card_token":"t",` + card + `}`, false},
 		{"Luhn failure", openapi.PCI, `{` + base + `,"amount":1,` + strings.Replace(card, "4111111111111111", "4111111111111112", 1) + `}`, false},
@@ -231,5 +285,50 @@ func TestEmailFormat(t *testing.T) {
 		if got := email.Validate(addr) == nil; got != ok {
 			t.Errorf("email %q: %v, want %v", addr, got, ok)
 		}
+	}
+}
+
+// The https-url format of every URL D24 calls or sends the payer to, through
+// the document's schema (as validation sees it) and ValidateHTTPSURL alike:
+// a host, no control character, no whitespace of any kind, no invisible
+// character; an error never quotes the URL.
+func TestHTTPSURLFormat(t *testing.T) {
+	doc := openapi.MustLoad(openapi.Common)
+	schema := doc.Components.Schemas["HTTPSURL"].Value
+	opts := doc.GetSchemaValidationOptions()
+	check := func(url string, want bool) {
+		t.Helper()
+		err := schema.VisitJSON(url, opts...)
+		if (err == nil) != want {
+			t.Errorf("%q: %v, want valid %v", url, err, want)
+		}
+		if direct := openapi.ValidateHTTPSURL(url); (direct == nil) != want {
+			t.Errorf("ValidateHTTPSURL(%q) = %v, want valid %v", url, direct, want)
+		} else if direct != nil && (!strings.HasPrefix(direct.Error(), "must be an https:// URL") || strings.Contains(direct.Error(), "shop")) {
+			t.Errorf("ValidateHTTPSURL(%q) = %q: not the rule, or quotes the URL", url, direct)
+		}
+	}
+	for _, url := range []string{"https://shop.example/d24", "https://shop.example", "https://shop.example:8443/n?o=1&x=%20#f",
+		"https://shop_1.example/n", "https://[2001:db8::1]/n", "https://127.0.0.1/n", "https://user:pw@shop.example/n",
+		"https://shop.example/pagó", "https://münchen.example/n", "https://shop.example/" + strings.Repeat("a", 2027)} {
+		check(url, true)
+	}
+	for _, url := range []string{"", "https://", "https:///shop", "https://:443/shop", "https://user@/shop", "https://[]/shop",
+		"http://shop.example/n", "HTTPS://shop.example/n", "ftp://shop.example", "shop.example/n", "//shop.example/n",
+		"https://shop.example/%zz", "https://shop.example:port/n",
+		"https://shop.example/\xff", "https://shop.example\\@evil.example/"} {
+		check(url, false)
+	}
+	// Every control character, whitespace and invisible format character
+	// Unicode knows, in the host and in the path.
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !unicode.IsSpace(r) && !unicode.In(r, unicode.Cc, unicode.Z, unicode.Cf) {
+			continue
+		}
+		check("https://sh"+string(r)+"op.example/n", false)
+		check("https://shop.example/n"+string(r)+"x", false)
+	}
+	for _, r := range "éñ中ÿ€😀" {
+		check("https://shop.example/"+string(r), true)
 	}
 }

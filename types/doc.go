@@ -3,8 +3,9 @@
 //
 //   - Amount: an exact decimal; never float64 on the way to the wire.
 //   - Time: a timestamp that decodes every format D24 sends.
-//   - Bool and FlexString: a boolean or a string that D24 sometimes sends in
-//     another JSON type ("false", 60746948).
+//   - Bool, FlexString and FlexInt64: a boolean, a string or an integer that
+//     D24 sometimes sends in another JSON type ("false", 60746948,
+//     "80000001").
 //   - CardNumber and SecurityCode: card data that masks itself when formatted
 //     or logged, and goes to the wire unchanged.
 //

@@ -3,6 +3,7 @@ package types
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,3 +69,42 @@ func (v FlexString) MarshalJSON() ([]byte, error) { return json.Marshal(string(v
 
 // String returns the text.
 func (v FlexString) String() string { return string(v) }
+
+// FlexInt64 is an integer that D24 documents as one but sometimes sends as a
+// string of its digits: a created refund's refund_id comes as 168284 or as
+// "80000001". It decodes both; null leaves it as it is, and anything else (a
+// fraction, an exponent, a sign other than '-', a space, a number beyond
+// int64) is an error. It is written as a JSON number. The generated models
+// keep such a field an int64 and decode it through FlexInt64 (the documents'
+// x-integer-or-string extension).
+type FlexInt64 int64
+
+// The errors of FlexInt64, which do not quote what they refuse.
+var (
+	errNotInteger  = errors.New("types: not an integer, nor a string of its digits")
+	errBeyondInt64 = errors.New("types: an integer beyond int64")
+)
+
+// UnmarshalJSON decodes a JSON integer or a string holding one.
+func (v *FlexInt64) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	switch {
+	case s == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return errNotInteger
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errBeyondInt64
+	}
+	*v = FlexInt64(n)
+	return nil
+}

@@ -2,6 +2,7 @@ package types_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,31 @@ func TestBoolAndFlexString(t *testing.T) {
 	var s types.FlexString
 	if err := json.Unmarshal([]byte(`{}`), &s); err == nil {
 		t.Error("FlexString accepted an object")
+	}
+}
+
+func TestFlexInt64(t *testing.T) {
+	for in, want := range map[string]int64{`168284`: 168284, `"80000001"`: 80000001, `-5`: -5, `"-5"`: -5, ` 7 `: 7,
+		`"9223372036854775807"`: 9223372036854775807, `"007"`: 7} {
+		var v types.FlexInt64
+		if err := json.Unmarshal([]byte(in), &v); err != nil || int64(v) != want {
+			t.Errorf("FlexInt64 %s = %d, %v", in, v, err)
+		}
+	}
+	for _, in := range []string{`1.5`, `1e3`, `"1.5"`, `"1e3"`, `""`, `"-"`, `"+1"`, `" 1"`, `"0x10"`, `"9223372036854775808"`,
+		`9223372036854775808`, `true`, `{}`, `[]`, `"abc"`} {
+		var v types.FlexInt64
+		if err := json.Unmarshal([]byte(in), &v); err == nil {
+			t.Errorf("FlexInt64 accepted %s as %d", in, v)
+		} else if strings.Contains(err.Error(), "abc") || strings.Contains(err.Error(), "922337") {
+			t.Errorf("FlexInt64's error quotes the value: %v", err)
+		}
+	}
+	v := types.FlexInt64(42)
+	if err := json.Unmarshal([]byte(`null`), &v); err != nil || v != 42 {
+		t.Errorf("null changed FlexInt64 to %d (%v)", v, err)
+	}
+	if out, _ := json.Marshal(types.FlexInt64(80000001)); string(out) != "80000001" {
+		t.Errorf("FlexInt64 marshals as %s", out)
 	}
 }

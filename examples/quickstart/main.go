@@ -123,7 +123,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("step 7, refund: %w", err)
 	}
-	fmt.Fprintf(out, "7. Refund %s of deposit %d: %s, %s %s\n", refund.RefundID, paid.DepositID, refund.RefundInfo.Result,
+	fmt.Fprintf(out, "7. Refund %d of deposit %d: %s, %s %s\n", refund.RefundID, paid.DepositID, refund.RefundInfo.Result,
 		refund.RefundInfo.Amount.StringFixed(2), refund.RefundInfo.Currency)
 	fmt.Fprintln(out, "All steps completed.")
 	return nil

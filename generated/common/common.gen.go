@@ -88,7 +88,11 @@ type Address struct {
 // ("1000"), which D24 evidently accepts, so both validate. The bound is
 // "below 10^18" because validators compare numbers as float64, where
 // 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
-// amount (and, rounding, the very largest 18-digit ones).
+// amount (and, rounding, the very largest 18-digit ones). A string is held
+// to the same rules: a zero ("0", "0.00") is refused like the number 0
+// (a refund of "0" could be read as one without an amount: a full
+// refund), and so is a leading zero before other integer digits ("007"),
+// which the pattern needs to tell a zero from a positive amount.
 type Amount = types.Amount
 
 // ClientIP The customer's IPv4 or IPv6 address.
@@ -129,7 +133,12 @@ type ErrorType string
 // FlexString Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
 type FlexString = types.FlexString
 
-// HTTPSURL An HTTPS URL of at most 2048 characters.
+// HTTPSURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+// to, so a real one (format https-url): https:// in lower case, a host,
+// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+// overrides). A pattern could not say all of it, so the format is the
+// whole rule.
 type HTTPSURL = string
 
 // InvoiceID The deposit's unique ID on the merchant's end. The SDK always sends one:

@@ -196,10 +196,19 @@ type DepositRequest struct {
 	// ("1000"), which D24 evidently accepts, so both validate. The bound is
 	// "below 10^18" because validators compare numbers as float64, where
 	// 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
-	// amount (and, rounding, the very largest 18-digit ones).
+	// amount (and, rounding, the very largest 18-digit ones). A string is held
+	// to the same rules: a zero ("0", "0.00") is refused like the number 0
+	// (a refund of "0" could be read as one without an amount: a full
+	// refund), and so is a leading zero before other integer digits ("007"),
+	// which the pattern needs to tell a zero from a positive amount.
 	Amount externalRef0.Amount `json:"amount"`
 
-	// BackURL An HTTPS URL of at most 2048 characters.
+	// BackURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	BackURL externalRef0.HTTPSURL `json:"back_url,omitempty,omitzero"`
 
 	// BankAccount The customer's bank account the deposit will come from, used to enforce a
@@ -236,7 +245,12 @@ type DepositRequest struct {
 	// EarlyRelease Whether to release the deposit early (default false).
 	EarlyRelease bool `json:"early_release,omitempty,omitzero"`
 
-	// ErrorURL An HTTPS URL of at most 2048 characters.
+	// ErrorURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	ErrorURL externalRef0.HTTPSURL `json:"error_url,omitempty,omitzero"`
 
 	// FeeOnPayer Whether the customer pays the deposit fee (default false).
@@ -249,7 +263,12 @@ type DepositRequest struct {
 	// Language Language of the checkout, ISO 639-1 (es, en, pt, ja; not all are available).
 	Language string `json:"language,omitempty,omitzero"`
 
-	// Logo An HTTPS URL of at most 2048 characters.
+	// Logo An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	Logo externalRef0.HTTPSURL `json:"logo,omitempty,omitzero"`
 
 	// MerchantExternalReference Extra internal information on your end.
@@ -258,7 +277,12 @@ type DepositRequest struct {
 	// Mobile Whether the customer is on a mobile device; some methods differ there (default false).
 	Mobile bool `json:"mobile,omitempty,omitzero"`
 
-	// NotificationURL An HTTPS URL of at most 2048 characters.
+	// NotificationURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
 
 	// Payer The customer. Only what was sent or collected comes back in a status. Which
@@ -292,7 +316,12 @@ type DepositRequest struct {
 	// SubMerchantID The sub-merchant the deposit is created for.
 	SubMerchantID int64 `json:"sub_merchant_id,omitempty,omitzero"`
 
-	// SuccessURL An HTTPS URL of at most 2048 characters.
+	// SuccessURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	SuccessURL externalRef0.HTTPSURL `json:"success_url,omitempty,omitzero"`
 
 	// SurchargeOnPayer Whether the customer pays the surcharge. D24's default is true, so false must be sent explicitly.
@@ -466,8 +495,12 @@ type RefundNotification struct {
 
 // RefundRequest A refund of a COMPLETED deposit.
 type RefundRequest struct {
-	// Amount The amount to refund, in the deposit's currency; absent for a full refund.
-	Amount types.Amount `json:"amount,omitempty,omitzero"`
+	// Amount The amount to refund, in the deposit's currency, greater than zero.
+	// D24 reads a refund without an amount as a FULL refund, so the amount
+	// is a pointer in Go: nil leaves it out (a full refund), and any amount
+	// given is sent, so that a zero or negative one is refused before
+	// sending instead of turning into a full refund.
+	Amount *types.Amount `json:"amount,omitempty"`
 
 	// BankAccount The account to refund a non-card deposit to. No lengths or required
 	// fields are published for v3; bank_code is a string (GET /v3/banks gives it
@@ -484,7 +517,12 @@ type RefundRequest struct {
 	// InvoiceID The deposit's invoice_id (yours, or the merchant_invoice_id D24 generated).
 	InvoiceID string `json:"invoice_id"`
 
-	// NotificationURL An HTTPS URL of at most 2048 characters.
+	// NotificationURL An HTTPS URL of at most 2048 characters that D24 calls or sends the payer
+	// to, so a real one (format https-url): https:// in lower case, a host,
+	// and no control character (C0, DEL, C1), whitespace of any kind (NBSP,
+	// U+2028, ...) or invisible format character (U+200B, U+FEFF, bidi
+	// overrides). A pattern could not say all of it, so the format is the
+	// whole rule.
 	NotificationURL externalRef0.HTTPSURL `json:"notification_url,omitempty,omitzero"`
 }
 
@@ -495,11 +533,31 @@ type RefundResponse struct {
 	DepositID         int64  `json:"deposit_id,omitempty,omitzero"`
 	MerchantInvoiceID string `json:"merchant_invoice_id,omitempty,omitzero"`
 
-	// RefundID Text that D24 sometimes sends as a JSON number (account numbers, ISPB codes).
-	RefundID externalRef0.FlexString `json:"refund_id"`
+	// RefundID D24's ID of the refund, an integer as its pages give it: the one the
+	// status call's path takes and refund notifications carry. D24 sends it
+	// as a number (168284) or as a string of its digits ("80000001"): both
+	// are valid, and x-integer-or-string has the generated model decode
+	// either into the same int64 (types.FlexInt64).
+	RefundID int64 `json:"refund_id"`
 
 	// RefundInfo The outcome of a card refund.
 	RefundInfo RefundInfo `json:"refund_info,omitempty,omitzero"`
+}
+
+// UnmarshalJSON decodes a RefundResponse as encoding/json does, except that refund_id may
+// come as a JSON number or as a string of its digits (types.FlexInt64).
+func (v *RefundResponse) UnmarshalJSON(b []byte) error {
+	type plain RefundResponse
+	aux := struct {
+		*plain
+		RefundID types.FlexInt64 `json:"refund_id"`
+	}{plain: (*plain)(v)}
+	aux.RefundID = types.FlexInt64(v.RefundID)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	v.RefundID = int64(aux.RefundID)
+	return nil
 }
 
 // RefundResult SUCCESS, REJECTED (see reason) or IN_PROGRESS (a notification follows). New values decode as they are.

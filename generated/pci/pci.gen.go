@@ -129,7 +129,11 @@ type CardDepositRequest struct {
 	// ("1000"), which D24 evidently accepts, so both validate. The bound is
 	// "below 10^18" because validators compare numbers as float64, where
 	// 999999999999999999.99 rounds to exactly 10^18: this refuses every 19-digit
-	// amount (and, rounding, the very largest 18-digit ones).
+	// amount (and, rounding, the very largest 18-digit ones). A string is held
+	// to the same rules: a zero ("0", "0.00") is refused like the number 0
+	// (a refund of "0" could be read as one without an amount: a full
+	// refund), and so is a leading zero before other integer digits ("007"),
+	// which the pattern needs to tell a zero from a positive amount.
 	Amount externalRef0.Amount `json:"amount"`
 
 	// CardIdentifier Card identifier from the Cards-on-file API.

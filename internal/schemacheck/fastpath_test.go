@@ -43,7 +43,7 @@ const agreeDeposit = `{"invoice_id":"inv-2","amount":"1000","country":"BR","curr
 "language":"pt","back_url":"https://a.example/b","notification_url":"https://a.example/n","test":true,"mobile":false,"early_release":false,"client_ip":"::1"}`
 
 var replacements = []any{nil, "", " ", "x", strings.Repeat("y", 300), "4111111111111112", "4000000000000060", "13", "5", "2030", "26",
-	"no-reply@example", "a b", "http://x.example", "https://x.example", "1.2.3.4", "999.1.1.1", "ñandú", "\u0000", "😀", "\\u00e9",
+	"no-reply@example", "a b", "http://x.example", "https://x.example", "https:///x", "https://\u00a0", "https://x.example/\u0085", "1.2.3.4", "999.1.1.1", "ñandú", "\u0000", "😀", "\\u00e9",
 	0, -1, 1, 12, 13, 1.005, 0.1, 1e3, 1e20, 12345678901234.5, "10.005", "1000", true, false, map[string]any{}, []any{}, []any{1}, map[string]any{"a": 1}}
 
 // mutations returns the body changed at every path in every way above, plus

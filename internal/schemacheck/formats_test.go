@@ -2,6 +2,7 @@ package schemacheck
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -97,5 +98,44 @@ func TestFastPathSeesAFormatReplacedAfterLoading(t *testing.T) {
 	}
 	if certain {
 		t.Errorf("fast path vouched for an email the document's own (replaced) rule refuses: %v", violations)
+	}
+}
+
+// The fast path calls the document's own URL format (https-url): it never
+// vouches for a URL field that is not a real URL, and the full check names
+// the field and the format's rule.
+func TestFastPathAppliesTheURLFormat(t *testing.T) {
+	doc := openapi.MustLoad(openapi.Deposits)
+	fast, _ := Formats(doc, nil)
+	opts := SchemaOptions(doc)
+	now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+	for route, body := range map[string]string{
+		"/v3/deposits": agreeDeposit,
+		"/v3/refunds":  `{"deposit_id":1,"invoice_id":"inv-2","notification_url":"https://a.example/n"}`,
+	} {
+		op := compiled(t, doc, "POST", route, fast)
+		check := func(body string) (bool, []Violation) {
+			req, _ := http.NewRequest("POST", "https://d24.example"+route, bytes.NewReader([]byte(body)))
+			certain := op.CertainlyValid(req, nil, now, opts)
+			_, violations, err := op.Check(req, nil, now, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return certain, violations
+		}
+		if certain, violations := check(body); !certain || len(violations) > 0 {
+			t.Fatalf("%s: the valid body is not on the fast path (%v)", route, violations)
+		}
+		for _, url := range []string{"https://\u00a0", "https:///n", "https://:443/n", "https://\v", "https://a.example/\u2028",
+			"https://a.example/\u0080", "https://a.example/\u0085", "https://a.example/\u007f", "https://a.example/\u3000"} {
+			quoted, _ := json.Marshal(url)
+			certain, violations := check(strings.Replace(body, `"https://a.example/n"`, string(quoted), 1))
+			if certain {
+				t.Errorf("%s: the fast path vouched for notification_url %q", route, url)
+			}
+			if len(violations) != 1 || violations[0].Field != "notification_url" || !strings.HasPrefix(violations[0].Rule, "must be an https:// URL") {
+				t.Errorf("%s: notification_url %q: %v", route, url, violations)
+			}
+		}
 	}
 }

@@ -127,7 +127,7 @@ func TestBuiltSandboxHTTPNotificationURLs(t *testing.T) {
 		return send(t, "POST", sb.api+"/v3/deposits", `{"invoice_id":"u","amount":1,"country":"BR","notification_url":"`+url+`"}`, true)
 	}
 	plain := startBuiltSandbox(t)
-	if a := deposit(plain, "http://127.0.0.1:8080/n"); a.status != 400 || !strings.Contains(a.raw, `"notification_url: must match`) || !strings.Contains(a.raw, "-allow-http-notifications") {
+	if a := deposit(plain, "http://127.0.0.1:8080/n"); a.status != 400 || !strings.Contains(a.raw, `"notification_url: must be a valid HTTPS URL`) || !strings.Contains(a.raw, "-allow-http-notifications") {
 		t.Errorf("http on loopback without the flag: %d %s", a.status, a.raw)
 	}
 	if a := deposit(plain, "https://shop.example/n"); a.status != 200 {
