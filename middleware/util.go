@@ -4,6 +4,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+
+	"github.com/d24go/d24/internal/reqbody"
 )
 
 // orDefault returns rt, or http.DefaultTransport when rt is nil.
@@ -43,7 +45,7 @@ func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { r
 
 // forHeaders returns the request an authenticator sends for req, with a
 // header map of its own to add its headers to (room for extra more keys) and
-// the URL and body shared. It is req itself when req is the request the
+// the URL and body shared (see reqbody.ForTransport). It is req itself when req is the request the
 // chain's attempt layer made for this send alone, which no one else holds;
 // otherwise a shallow copy, since a RoundTripper must not change the request
 // it is given.
@@ -53,6 +55,9 @@ func forHeaders(req *http.Request, extra int) *http.Request {
 		out = new(http.Request)
 		*out = *req
 	}
+	// The last layer before the transport: a body that says its bytes goes
+	// as net/http knows a body in memory, in one write with the headers.
+	out.Body = reqbody.ForTransport(req.Body)
 	if len(req.Header)+extra <= 8 {
 		// One group of a small map, copied as it is: no key is hashed again.
 		out.Header = maps.Clone(req.Header)

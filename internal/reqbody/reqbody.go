@@ -41,3 +41,15 @@ func Of(req *http.Request) ([]byte, bool) {
 	}
 	return r.data, true
 }
+
+// ForTransport returns body as net/http's transport recognises a body held in
+// memory (a NopCloser of a *bytes.Reader) when it is a Reader, and body
+// itself otherwise. The transport writes a body it recognises in the same
+// write as the headers; for any other reader it flushes the headers first:
+// a second write and, over TLS, a second record per request.
+func ForTransport(body io.ReadCloser) io.ReadCloser {
+	if r, ok := body.(*Reader); ok {
+		return io.NopCloser(&r.Reader)
+	}
+	return body
+}
