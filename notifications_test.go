@@ -23,7 +23,7 @@ func TestNotificationHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.CompleteDeposit(dep.DepositID); err != nil {
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -110,7 +110,7 @@ func TestNotificationsFromTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.CompleteDeposit(dep.DepositID); err != nil {
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	if st := <-got; st != d24.StatusCompleted {

@@ -37,7 +37,7 @@ func TestNotifierDoesNotFollowRedirects(t *testing.T) {
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, `,"notification_url":"https://127.0.0.1:9/notify"`, "", 1), nil)
 	id := int64(dep.json["deposit_id"].(float64))
-	if err := srv.CompleteDeposit(id); err != nil {
+	if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	if !eventually(func() bool { return len(srv.Notifications()) > 0 }) {

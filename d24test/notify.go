@@ -40,21 +40,12 @@ func (s *Server) Notifications() []Notification {
 	return s.store.notified.all()
 }
 
-// CompleteDeposit marks a deposit COMPLETED and notifies the merchant.
-func (s *Server) CompleteDeposit(id int64) error { return s.SetDepositStatus(id, "COMPLETED") }
-
-// ExpireDeposit marks a deposit EXPIRED and notifies the merchant.
-func (s *Server) ExpireDeposit(id int64) error { return s.SetDepositStatus(id, "EXPIRED") }
-
-// CancelDeposit marks a deposit CANCELLED and notifies the merchant.
-func (s *Server) CancelDeposit(id int64) error { return s.SetDepositStatus(id, "CANCELLED") }
-
-// DeclineDeposit marks a deposit DECLINED and notifies the merchant.
-func (s *Server) DeclineDeposit(id int64) error { return s.SetDepositStatus(id, "DECLINED") }
-
 // SetDepositStatus changes a deposit's status (any string, so tests can send a
-// status D24 may add tomorrow) and, when the deposit has a notification URL,
+// status D24 may add tomorrow: "COMPLETED" as the payer paying, "EXPIRED",
+// "CANCELLED", "DECLINED", ...) and, when the deposit has a notification URL,
 // POSTs {"deposit_id": N} to it, retrying non-2xx answers on D24's schedule.
+// It is the one way to change a deposit's status from Go; the control API's
+// POST /sandbox/deposits/{id}/status is the same from any language.
 func (s *Server) SetDepositStatus(id int64, status string) error {
 	return s.setStatus("deposit_id", id, func() (string, bool) {
 		d, ok := s.store.deposits[id]
