@@ -74,7 +74,10 @@
 //   - Notifications: at most WithNotificationWorkers are sent at once and
 //     WithNotificationQueueLimit wait for delivery or a retry; a retry waits in
 //     a queue, not in a goroutine. A status change beyond the queue is logged
-//     as an attempt that failed with "queue full".
+//     as an attempt that failed with "queue full". A merchant's answer is read
+//     up to 64 KiB and closed, so that its connection serves the next
+//     notification and a merchant answering without end is not read without
+//     end.
 //   - Stopping: Close (or Shutdown with a context of its own) stops
 //     notifications and injected delays, lets the requests in progress finish
 //     for WithShutdownTimeout, then closes the connections left, a client

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -91,7 +92,7 @@ func (s *Server) deliver(ctx context.Context, d delivery) bool {
 		var resp *http.Response
 		if resp, err = s.cfg.notifyClient.Do(req); err == nil {
 			n.Status = resp.StatusCode
-			resp.Body.Close()
+			discardAnswer(resp.Body)
 		}
 	}
 	if err != nil {
@@ -99,6 +100,22 @@ func (s *Server) deliver(ctx context.Context, d delivery) bool {
 	}
 	s.logNotification(n)
 	return n.Status >= 200 && n.Status < 300
+}
+
+// maxMerchantAnswer is how much of a merchant's answer to a notification the
+// notifier reads. D24 looks only at the status; an answer this short (most
+// are empty or "OK") is read to its end so that its connection is reused.
+const maxMerchantAnswer = 64 << 10
+
+// discardAnswer reads a merchant's answer, at most maxMerchantAnswer bytes,
+// and closes it. Read to its end, the answer's connection goes back to the
+// client's pool for the next notification; closed unread, net/http would
+// close the connection and the next notification would dial again. A longer
+// answer is not read further: closing it drops its connection, so a merchant
+// cannot make the sandbox read without end.
+func discardAnswer(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxMerchantAnswer))
+	_ = body.Close()
 }
 
 func (s *Server) logNotification(n Notification) {
