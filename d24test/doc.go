@@ -62,9 +62,10 @@
 // curl and other languages), so it bounds what a client can make it hold:
 //
 //   - Connections: headers must arrive within WithReadHeaderTimeout and a body
-//     within WithBodyReadTimeout (408 otherwise); a keep-alive connection idle
-//     for WithIdleTimeout is closed. Headers are limited to 64 KiB, bodies to
-//     1 MiB.
+//     within WithBodyReadTimeout (408 otherwise); an answer must be taken
+//     within WithWriteTimeout; a keep-alive connection idle for WithIdleTimeout
+//     is closed. Headers are limited to 64 KiB, bodies to 1 MiB; the body of a
+//     request that reads none (a page, a lookup) is not waited for.
 //   - Bodies and the request log: the headers of a signed request are checked
 //     (101, 100, 103) before its body is read, so a stranger's body is never
 //     read. Only authenticated requests are recorded: an unknown path, a wrong

@@ -139,3 +139,44 @@ func TestShutdownWhenIdle(t *testing.T) {
 		t.Error("still serving after Shutdown")
 	}
 }
+
+// An answer its client stops reading is cut off after WithWriteTimeout: it
+// holds neither its handler nor its connection, so Shutdown finds nothing in
+// progress. The answer is the request log, 6 MiB: more than the sockets
+// between the two hold.
+func TestWriteTimeout(t *testing.T) {
+	srv := d24test.NewServer(d24test.WithWriteTimeout(200*time.Millisecond), d24test.WithLogBodyLimit(1<<20))
+	defer srv.Close()
+	padded := `{"padding":"` + strings.Repeat("x", 1<<20-16) + `"}`
+	for range 6 {
+		if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", padded, nil); r.status != http.StatusBadRequest {
+			t.Fatalf("a deposit of padding: %d %.200s", r.status, r.raw)
+		}
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.APIURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	date := time.Now().UTC().Format("2006-01-02T15:04:05Z")
+	fmt.Fprintf(c, "GET /sandbox/requests HTTP/1.1\r\nHost: sandbox\r\nX-Date: %s\r\nX-Login: %s\r\nAuthorization: %s\r\n\r\n",
+		date, srv.Login, sign(srv.SecretKey, date, srv.Login, nil))
+	// The answer's headers, so that the sandbox is writing it; then nothing
+	// more is read until the sandbox has stopped.
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReaderSize(c, 4096), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.ContentLength < 6<<20 {
+		t.Fatalf("the request log: %d, %d bytes", resp.StatusCode, resp.ContentLength)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v; the answer nobody read still held its request", err)
+	}
+}

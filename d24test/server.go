@@ -76,6 +76,7 @@ type limits struct {
 	readHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout
 	bodyReadTimeout   time.Duration // for a body, once its headers are in
 	idleTimeout       time.Duration // http.Server.IdleTimeout
+	writeTimeout      time.Duration // for an answer, once its request is read
 	shutdownTimeout   time.Duration // Close's grace before closing connections
 	logEntries        int           // requests and notifications kept, newest
 	logBodyBytes      int           // bytes of a recorded body kept
@@ -91,6 +92,8 @@ const (
 	DefaultBodyReadTimeout = 30 * time.Second
 	// DefaultIdleTimeout is how long an idle keep-alive connection stays open.
 	DefaultIdleTimeout = 60 * time.Second
+	// DefaultWriteTimeout bounds how long an answer may take to write.
+	DefaultWriteTimeout = 30 * time.Second
 	// DefaultShutdownTimeout is how long Close lets requests in progress finish.
 	DefaultShutdownTimeout = 5 * time.Second
 	// DefaultLogLimit is how many requests, and how many notification
@@ -108,7 +111,7 @@ const (
 func defaultLimits() limits {
 	return limits{
 		readHeaderTimeout: DefaultReadHeaderTimeout, bodyReadTimeout: DefaultBodyReadTimeout,
-		idleTimeout: DefaultIdleTimeout, shutdownTimeout: DefaultShutdownTimeout,
+		idleTimeout: DefaultIdleTimeout, writeTimeout: DefaultWriteTimeout, shutdownTimeout: DefaultShutdownTimeout,
 		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
 		notifyWorkers: DefaultNotificationWorkers, notifyQueue: DefaultNotificationQueueLimit,
 	}

@@ -26,6 +26,7 @@
 // It is meant to be reachable by other processes, so it bounds what a client
 // can make it hold: headers must arrive within -read-header-timeout and a body
 // within -body-read-timeout, an idle connection is closed after -idle-timeout,
+// an answer the client does not read within -write-timeout is cut off,
 // only authenticated requests are logged and only the newest -log-limit of
 // them, each body cut to -log-body-limit bytes, and notifications are sent by
 // -notification-workers at most.
@@ -54,6 +55,7 @@ func main() {
 	readHeader := flag.Duration("read-header-timeout", d24test.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	bodyRead := flag.Duration("body-read-timeout", d24test.DefaultBodyReadTimeout, "time a client has to send a request's body")
 	idle := flag.Duration("idle-timeout", d24test.DefaultIdleTimeout, "time an idle keep-alive connection stays open")
+	write := flag.Duration("write-timeout", d24test.DefaultWriteTimeout, "time the sandbox has to write an answer, from its start (a client that stops reading is cut off)")
 	shutdown := flag.Duration("shutdown-timeout", d24test.DefaultShutdownTimeout, "time requests in progress have to finish on SIGINT or SIGTERM")
 	logLimit := flag.Int("log-limit", d24test.DefaultLogLimit, "authenticated requests (and notification attempts) kept in memory, the newest")
 	logBody := flag.Int("log-body-limit", d24test.DefaultLogBodyLimit, "bytes of a logged request's body kept")
@@ -73,6 +75,7 @@ func main() {
 		d24test.WithReadHeaderTimeout(*readHeader),
 		d24test.WithBodyReadTimeout(*bodyRead),
 		d24test.WithIdleTimeout(*idle),
+		d24test.WithWriteTimeout(*write),
 		d24test.WithShutdownTimeout(*shutdown),
 		d24test.WithLogLimit(*logLimit),
 		d24test.WithLogBodyLimit(*logBody),
