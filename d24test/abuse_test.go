@@ -156,8 +156,8 @@ func TestFormActionAdmitsEverySuccessURL(t *testing.T) {
 	}
 }
 
-// HEAD of the checkout answers like GET, but HEAD of the 3DS page (a link
-// checker, a browser's prefetch) is a JSON 405.
+// HEAD of the 3DS page from a browser (a link checker, a prefetch) answers as
+// its GET does: the page's headers (TestHEADAnswersLikeGET covers the rest).
 func TestThreeDSPageAnswersHEAD(t *testing.T) {
 	t.Parallel()
 	srv := d24test.NewServer()

@@ -90,7 +90,7 @@ func controlRoute(path string) route {
 	case ctlDepositStatus, ctlRefundStatus, ctlFaults:
 		return route{op: opControl, methods: []string{http.MethodPost}, id: id}
 	}
-	return route{op: opControl, methods: []string{http.MethodGet}}
+	return route{op: opControl, methods: readMethods}
 }
 
 // control answers an authenticated, signed control request.

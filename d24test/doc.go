@@ -12,6 +12,9 @@
 // possible behaviours), and faults: 5xx before processing, answers lost after
 // processing, slow answers and 429 with Retry-After.
 //
+// HEAD is answered as GET is, status and headers without the body, wherever
+// GET is allowed.
+//
 // Its signature check and everything else here is its own reading of D24's
 // documentation: it shares no code with the client, so it catches the client's
 // mistakes instead of mirroring them.
