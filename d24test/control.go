@@ -159,7 +159,7 @@ func (s *Server) depositNotificationURL(id int64) (string, bool) {
 func (s *Server) refundNotificationURL(id int64) (string, bool) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	r, ok := s.store.refunds[id]
+	r, ok := s.store.refunds.get(id)
 	if !ok {
 		return "", false
 	}

@@ -82,6 +82,12 @@
 //     up to 64 KiB and closed, so that its connection serves the next
 //     notification and a merchant answering without end is not read without
 //     end.
+//   - Deposits, refunds and idempotency: the newest WithDepositLimit deposits,
+//     WithRefundLimit refunds and WithIdempotencyLimit answers stored under
+//     keys are kept; creating one more forgets the oldest, at a constant cost.
+//     A forgotten deposit or refund answers as one that never existed: 404 with
+//     code 208 RESOURCE_NOT_FOUND. A request repeating a forgotten key is
+//     served as a new one.
 //   - Stopping: Close (or Shutdown with a context of its own) stops
 //     notifications and injected delays, lets the requests in progress finish
 //     for WithShutdownTimeout, then closes the connections left, a client

@@ -49,7 +49,7 @@ func (s *Server) Notifications() []Notification {
 // POST /sandbox/deposits/{id}/status is the same from any language.
 func (s *Server) SetDepositStatus(id int64, status string) error {
 	return s.setStatus("deposit_id", id, func() (string, bool) {
-		d, ok := s.store.deposits[id]
+		d, ok := s.store.deposits.get(id)
 		if !ok {
 			return "", false
 		}

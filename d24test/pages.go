@@ -284,7 +284,7 @@ func (s *Server) servePayerPage(w http.ResponseWriter, r *http.Request, rest str
 // notified again.
 func (s *Server) settle(ref pageRef, can func(*Deposit) bool, status string) (Deposit, bool) {
 	s.store.mu.Lock()
-	d, ok := s.store.deposits[ref.id]
+	d, ok := s.store.deposits.get(ref.id)
 	if !ok || !ref.opens(d) {
 		s.store.mu.Unlock()
 		return Deposit{}, false

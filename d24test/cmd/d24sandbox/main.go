@@ -29,7 +29,10 @@
 // an answer the client does not read within -write-timeout is cut off,
 // only authenticated requests are logged and only the newest -log-limit of
 // them, each body cut to -log-body-limit bytes, and notifications are sent by
-// -notification-workers at most.
+// -notification-workers at most. It keeps the newest -deposit-limit deposits,
+// -refund-limit refunds and -idempotency-limit answers stored under
+// idempotency keys, so that it can run for days: an older deposit or refund is
+// answered as an unknown one.
 package main
 
 import (
@@ -61,6 +64,9 @@ func main() {
 	logBody := flag.Int("log-body-limit", d24test.DefaultLogBodyLimit, "bytes of a logged request's body kept")
 	workers := flag.Int("notification-workers", d24test.DefaultNotificationWorkers, "notifications sent at once")
 	queue := flag.Int("notification-queue-limit", d24test.DefaultNotificationQueueLimit, "notifications waiting for delivery or a retry at once")
+	deposits := flag.Int("deposit-limit", d24test.DefaultDepositLimit, "deposits kept, the newest; an older one is answered as unknown (404, code 208)")
+	refunds := flag.Int("refund-limit", d24test.DefaultRefundLimit, "refunds kept, the newest; an older one is answered as unknown (404, code 208)")
+	answers := flag.Int("idempotency-limit", d24test.DefaultIdempotencyLimit, "answers kept under idempotency keys, the newest; a request repeating an older key is served as new")
 	flag.Parse()
 	// Listen for signals before anything is served, so none is missed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -81,6 +87,9 @@ func main() {
 		d24test.WithLogBodyLimit(*logBody),
 		d24test.WithNotificationWorkers(*workers),
 		d24test.WithNotificationQueueLimit(*queue),
+		d24test.WithDepositLimit(*deposits),
+		d24test.WithRefundLimit(*refunds),
+		d24test.WithIdempotencyLimit(*answers),
 	}
 	if *loopbackHTTP {
 		opts = append(opts, d24test.WithLoopbackHTTPNotifications())
