@@ -71,6 +71,17 @@ func TestBodyReadTimeoutDoesNotCutADelayedAnswer(t *testing.T) {
 	}
 }
 
+// The write timeout counts from the answer's start: an injected delay longer
+// than it does not cut the answer.
+func TestWriteTimeoutDoesNotCutADelayedAnswer(t *testing.T) {
+	srv := d24test.NewServer(d24test.WithWriteTimeout(100 * time.Millisecond))
+	defer srv.Close()
+	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
+	if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
+		t.Errorf("delayed answer: %d %q", r.status, r.raw)
+	}
+}
+
 // A keep-alive connection left idle for WithIdleTimeout is closed.
 func TestIdleTimeout(t *testing.T) {
 	srv := d24test.NewServer(d24test.WithIdleTimeout(200 * time.Millisecond))
