@@ -60,25 +60,22 @@ func TestBodyReadTimeout(t *testing.T) {
 	}
 }
 
-// The body read timeout bounds reading only: an answer delayed longer (an
-// injected FaultDelay) still comes.
-func TestBodyReadTimeoutDoesNotCutADelayedAnswer(t *testing.T) {
-	srv := d24test.NewServer(d24test.WithBodyReadTimeout(100 * time.Millisecond))
-	defer srv.Close()
-	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
-	if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
-		t.Errorf("delayed answer: %d %q", r.status, r.raw)
-	}
-}
-
-// The write timeout counts from the answer's start: an injected delay longer
-// than it does not cut the answer.
-func TestWriteTimeoutDoesNotCutADelayedAnswer(t *testing.T) {
-	srv := d24test.NewServer(d24test.WithWriteTimeout(100 * time.Millisecond))
-	defer srv.Close()
-	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
-	if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
-		t.Errorf("delayed answer: %d %q", r.status, r.raw)
+// The body read timeout bounds reading only, and the write timeout counts from
+// the answer's start: an answer delayed longer than either (an injected
+// FaultDelay) still comes.
+func TestTimeoutsDoNotCutADelayedAnswer(t *testing.T) {
+	for name, timeout := range map[string]d24test.Option{
+		"body read": d24test.WithBodyReadTimeout(100 * time.Millisecond),
+		"write":     d24test.WithWriteTimeout(100 * time.Millisecond),
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := d24test.NewServer(timeout)
+			defer srv.Close()
+			srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
+			if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
+				t.Errorf("delayed answer: %d %q", r.status, r.raw)
+			}
+		})
 	}
 }
 
