@@ -108,7 +108,10 @@ func ExampleClient_GetDeposit() {
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
 		InvoiceID: "order-3001", Amount: types.MustParseAmount("49.90"), Country: "BR", Currency: "BRL"})
-	_ = srv.CompleteDeposit(dep.DepositID) // the payer paid
+	// The payer paid.
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
+		panic(err)
+	}
 
 	status, err := client.GetDeposit(context.Background(), dep.DepositID)
 	if err != nil {
@@ -123,7 +126,9 @@ func ExampleClient_NotificationHandler() {
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
 		InvoiceID: "order-4001", Amount: types.MustParseAmount("10"), Country: "BR"})
-	_ = srv.CompleteDeposit(dep.DepositID)
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
+		panic(err)
+	}
 
 	// Mount it at your notification_url, e.g. mux.Handle("POST /d24/notifications", h).
 	h := client.NotificationHandler(func(ctx context.Context, st *d24.DepositStatus) error {
@@ -148,7 +153,9 @@ func ExampleWithNotificationConcurrency() {
 	defer srv.Close()
 	dep, _ := client.CreateDeposit(context.Background(), d24.DepositRequest{
 		InvoiceID: "order-4002", Amount: types.MustParseAmount("10"), Country: "BR"})
-	_ = srv.CompleteDeposit(dep.DepositID)
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
+		panic(err)
+	}
 
 	h := client.NotificationHandler(func(ctx context.Context, st *d24.DepositStatus) error {
 		fmt.Println("deposit", st.DepositID, "is", st.Status)

@@ -24,7 +24,7 @@ func TestNotificationHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.CompleteDeposit(dep.DepositID); err != nil {
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -111,7 +111,7 @@ func TestNotificationsFromTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.CompleteDeposit(dep.DepositID); err != nil {
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	if st := <-got; st != d24.StatusCompleted {

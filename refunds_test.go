@@ -54,7 +54,9 @@ func TestRefundsThroughTheClient(t *testing.T) {
 	if !errors.Is(err, d24.ErrDepositNotCompleted) {
 		t.Errorf("refund of a pending deposit: %v", err)
 	}
-	_ = srv.CompleteDeposit(bt.DepositID)
+	if err := srv.SetDepositStatus(bt.DepositID, "COMPLETED"); err != nil {
+		t.Fatal(err)
+	}
 	_, err = c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rf-2"})
 	if !errors.Is(err, d24.ErrMissingBankAccount) {
 		t.Errorf("no bank account: %v", err)
@@ -90,14 +92,18 @@ func TestRefundNotificationHandler(t *testing.T) {
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
 	bt, _ := c.CreateDeposit(ctx, d24.DepositRequest{InvoiceID: "rn-1", Amount: types.MustParseAmount("10"), Country: "BR"})
-	_ = srv.CompleteDeposit(bt.DepositID)
+	if err := srv.SetDepositStatus(bt.DepositID, "COMPLETED"); err != nil {
+		t.Fatal(err)
+	}
 	r, err := c.CreateFullRefund(ctx, d24.RefundRequest{DepositID: bt.DepositID, InvoiceID: "rn-1",
 		BankAccount: d24.RefundBankAccount{AccountNumber: "1", BankCode: "1", Beneficiary: "A B"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := r.RefundID
-	_ = srv.SetRefundStatus(id, "COMPLETED")
+	if err := srv.SetRefundStatus(id, "COMPLETED"); err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var seen []string
 	h := c.RefundNotificationHandler(func(ctx context.Context, refundID int64, st *d24.RefundStatus) error {

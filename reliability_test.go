@@ -311,8 +311,12 @@ func duplicates(t *testing.T, srv *d24test.Server, phase string) int {
 
 func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, callers int) figures {
 	start := time.Now()
-	// The request log keeps every request: the fault shares are judged over them.
-	srv := d24test.NewServer(d24test.WithIdempotencyMode(mode), d24test.WithFaultRates(faultRates, 24), d24test.WithLogLimit(10*calls))
+	// The request log keeps every request: the fault shares are judged over
+	// them. The sandbox keeps every deposit and every stored answer: a deposit
+	// forgotten would hide a charge made twice, and a key forgotten would be
+	// served as new, whatever the client did.
+	srv := d24test.NewServer(d24test.WithIdempotencyMode(mode), d24test.WithFaultRates(faultRates, 24), d24test.WithLogLimit(10*calls),
+		d24test.WithDepositLimit(10*calls), d24test.WithIdempotencyLimit(10*calls))
 	defer srv.Close()
 	tel := newTelemetry()
 	var dials atomic.Int64

@@ -37,7 +37,7 @@ func TestNotifierDoesNotFollowRedirects(t *testing.T) {
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, `,"notification_url":"https://127.0.0.1:9/notify"`, "", 1), nil)
 	id := int64(dep.json["deposit_id"].(float64))
-	if err := srv.CompleteDeposit(id); err != nil {
+	if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	if !eventually(func() bool { return len(srv.Notifications()) > 0 }) {
@@ -156,8 +156,8 @@ func TestFormActionAdmitsEverySuccessURL(t *testing.T) {
 	}
 }
 
-// HEAD of the checkout answers like GET, but HEAD of the 3DS page (a link
-// checker, a browser's prefetch) is a JSON 405.
+// HEAD of the 3DS page from a browser (a link checker, a prefetch) answers as
+// its GET does: the page's headers (TestHEADAnswersLikeGET covers the rest).
 func TestThreeDSPageAnswersHEAD(t *testing.T) {
 	t.Parallel()
 	srv := d24test.NewServer()

@@ -90,7 +90,7 @@ func controlRoute(path string) route {
 	case ctlDepositStatus, ctlRefundStatus, ctlFaults:
 		return route{op: opControl, methods: []string{http.MethodPost}, id: id}
 	}
-	return route{op: opControl, methods: []string{http.MethodGet}}
+	return route{op: opControl, methods: readMethods}
 }
 
 // control answers an authenticated, signed control request.
@@ -159,7 +159,7 @@ func (s *Server) depositNotificationURL(id int64) (string, bool) {
 func (s *Server) refundNotificationURL(id int64) (string, bool) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	r, ok := s.store.refunds[id]
+	r, ok := s.store.refunds.get(id)
 	if !ok {
 		return "", false
 	}

@@ -12,6 +12,9 @@
 // possible behaviours), and faults: 5xx before processing, answers lost after
 // processing, slow answers and 429 with Retry-After.
 //
+// HEAD is answered as GET is, status and headers without the body, wherever
+// GET is allowed.
+//
 // Its signature check and everything else here is its own reading of D24's
 // documentation: it shares no code with the client, so it catches the client's
 // mistakes instead of mirroring them.
@@ -62,9 +65,10 @@
 // curl and other languages), so it bounds what a client can make it hold:
 //
 //   - Connections: headers must arrive within WithReadHeaderTimeout and a body
-//     within WithBodyReadTimeout (408 otherwise); a keep-alive connection idle
-//     for WithIdleTimeout is closed. Headers are limited to 64 KiB, bodies to
-//     1 MiB.
+//     within WithBodyReadTimeout (408 otherwise); an answer must be taken
+//     within WithWriteTimeout; a keep-alive connection idle for WithIdleTimeout
+//     is closed. Headers are limited to 64 KiB, bodies to 1 MiB; the body of a
+//     request that reads none (a page, a lookup) is not waited for.
 //   - Bodies and the request log: the headers of a signed request are checked
 //     (101, 100, 103) before its body is read, so a stranger's body is never
 //     read. Only authenticated requests are recorded: an unknown path, a wrong
@@ -74,7 +78,16 @@
 //   - Notifications: at most WithNotificationWorkers are sent at once and
 //     WithNotificationQueueLimit wait for delivery or a retry; a retry waits in
 //     a queue, not in a goroutine. A status change beyond the queue is logged
-//     as an attempt that failed with "queue full".
+//     as an attempt that failed with "queue full". A merchant's answer is read
+//     up to 64 KiB and closed, so that its connection serves the next
+//     notification and a merchant answering without end is not read without
+//     end.
+//   - Deposits, refunds and idempotency: the newest WithDepositLimit deposits,
+//     WithRefundLimit refunds and WithIdempotencyLimit answers stored under
+//     keys are kept; creating one more forgets the oldest, at a constant cost.
+//     A forgotten deposit or refund answers as one that never existed: 404 with
+//     code 208 RESOURCE_NOT_FOUND. A request repeating a forgotten key is
+//     served as a new one.
 //   - Stopping: Close (or Shutdown with a context of its own) stops
 //     notifications and injected delays, lets the requests in progress finish
 //     for WithShutdownTimeout, then closes the connections left, a client

@@ -45,7 +45,10 @@ func ExampleWithLoopbackHTTPNotifications() {
 	if err != nil {
 		panic(err)
 	}
-	_ = srv.CompleteDeposit(dep.DepositID) // as the payer paying
+	// As the payer paying: COMPLETED, and the merchant is notified.
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
+		panic(err)
+	}
 	st := <-completed
 	fmt.Println(st.InvoiceID, st.Status)
 	// Output: order-7003 COMPLETED

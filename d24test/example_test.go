@@ -27,7 +27,10 @@ func ExampleNewServer() {
 	if err != nil {
 		panic(err)
 	}
-	_ = srv.CompleteDeposit(dep.DepositID) // as the payer paying; notifies the deposit's notification_url
+	// As the payer paying: COMPLETED, and the deposit's notification_url is notified.
+	if err := srv.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
+		panic(err)
+	}
 	st, _ := client.GetDeposit(context.Background(), dep.DepositID)
 	fmt.Println(dep.CheckoutType, st.Status, len(srv.Requests()))
 	// Output: HOSTED COMPLETED 2

@@ -60,7 +60,8 @@ func jsonAnswer(status int, v any) answer {
 }
 
 func (s *Server) handler(host hostKind) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w := s.timeWrites(rw)
 		if !s.handlers.enter() {
 			panic(http.ErrAbortHandler) // shut down: the connection is being closed
 		}
@@ -88,6 +89,7 @@ func (s *Server) handler(host hostKind) http.Handler {
 				refuse(w, r, jsonAnswer(http.StatusUnauthorized, map[string]any{"code": 100, "description": "Invalid credentials"}))
 				return
 			}
+			closeUnread(w, r) // a lookup reads no body: one sent is not waited for
 			s.respond(w, r, host, nil, true, func() answer { return s.readOnly(r, path) })
 			return
 		case rt.op == opThreeDS && isRead(r):
@@ -281,11 +283,7 @@ func writeAnswer(w http.ResponseWriter, a answer) {
 // dropConnection closes the connection without an answer: the work was done,
 // the client never learns.
 func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}

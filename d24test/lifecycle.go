@@ -34,6 +34,54 @@ func WithIdleTimeout(d time.Duration) Option {
 	return func(c *config) { c.limits.idleTimeout = d }
 }
 
+// WithWriteTimeout bounds how long the sandbox may take to write an answer
+// (DefaultWriteTimeout), counted from the answer's start: neither a slow body
+// nor an injected FaultDelay uses it up. A client that stops reading its
+// answer (the request log, say, megabytes long) has its connection closed,
+// instead of holding the handler and the answer. 0 sets no limit.
+func WithWriteTimeout(d time.Duration) Option {
+	return func(c *config) { c.limits.writeTimeout = d }
+}
+
+// timeWrites gives each answer the write timeout from when it starts:
+// net/http counts WriteTimeout from the request's headers, and the time a body
+// took to arrive, the answer to be worked out or an injected delay must not
+// use it up.
+func (s *Server) timeWrites(w http.ResponseWriter) http.ResponseWriter {
+	if s.cfg.limits.writeTimeout <= 0 {
+		return w
+	}
+	return &timedWriter{ResponseWriter: w, timeout: s.cfg.limits.writeTimeout}
+}
+
+// timedWriter sets the connection's write deadline when its answer starts.
+type timedWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+	started bool
+}
+
+func (w *timedWriter) start() {
+	if !w.started {
+		w.started = true
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+}
+
+func (w *timedWriter) WriteHeader(status int) {
+	w.start()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *timedWriter) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines,
+// Hijack).
+func (w *timedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // WithShutdownTimeout sets how long Close lets requests in progress finish
 // (DefaultShutdownTimeout) before it closes their connections. 0 closes them
 // at once.
@@ -61,6 +109,7 @@ func listen(addr string, h http.Handler, l limits) (*host, error) {
 			Handler:           h,
 			ReadHeaderTimeout: l.readHeaderTimeout,
 			IdleTimeout:       l.idleTimeout,
+			WriteTimeout:      l.writeTimeout, // from the headers; timeWrites restarts it with the answer
 			MaxHeaderBytes:    maxHeaderBytes,
 		},
 		url:    "http://" + ln.Addr().String(),

@@ -60,14 +60,22 @@ func TestBodyReadTimeout(t *testing.T) {
 	}
 }
 
-// The body read timeout bounds reading only: an answer delayed longer (an
-// injected FaultDelay) still comes.
-func TestBodyReadTimeoutDoesNotCutADelayedAnswer(t *testing.T) {
-	srv := d24test.NewServer(d24test.WithBodyReadTimeout(100 * time.Millisecond))
-	defer srv.Close()
-	srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
-	if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
-		t.Errorf("delayed answer: %d %q", r.status, r.raw)
+// The body read timeout bounds reading only, and the write timeout counts from
+// the answer's start: an answer delayed longer than either (an injected
+// FaultDelay) still comes.
+func TestTimeoutsDoNotCutADelayedAnswer(t *testing.T) {
+	for name, timeout := range map[string]d24test.Option{
+		"body read": d24test.WithBodyReadTimeout(100 * time.Millisecond),
+		"write":     d24test.WithWriteTimeout(100 * time.Millisecond),
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := d24test.NewServer(timeout)
+			defer srv.Close()
+			srv.InjectFaults(d24test.Fault{Kind: d24test.FaultDelay, Delay: 400 * time.Millisecond})
+			if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil); r.status != 200 || r.json["deposit_id"] == nil {
+				t.Errorf("delayed answer: %d %q", r.status, r.raw)
+			}
+		})
 	}
 }
 
@@ -137,5 +145,46 @@ func TestShutdownWhenIdle(t *testing.T) {
 	}
 	if _, err := http.Get(srv.APIURL + "/v3/deposits/1"); err == nil {
 		t.Error("still serving after Shutdown")
+	}
+}
+
+// An answer its client stops reading is cut off after WithWriteTimeout: it
+// holds neither its handler nor its connection, so Shutdown finds nothing in
+// progress. The answer is the request log, 6 MiB: more than the sockets
+// between the two hold.
+func TestWriteTimeout(t *testing.T) {
+	srv := d24test.NewServer(d24test.WithWriteTimeout(200*time.Millisecond), d24test.WithLogBodyLimit(1<<20))
+	defer srv.Close()
+	padded := `{"padding":"` + strings.Repeat("x", 1<<20-16) + `"}`
+	for range 6 {
+		if r := do(t, srv, "POST", srv.APIURL+"/v3/deposits", padded, nil); r.status != http.StatusBadRequest {
+			t.Fatalf("a deposit of padding: %d %.200s", r.status, r.raw)
+		}
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.APIURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	date := time.Now().UTC().Format("2006-01-02T15:04:05Z")
+	fmt.Fprintf(c, "GET /sandbox/requests HTTP/1.1\r\nHost: sandbox\r\nX-Date: %s\r\nX-Login: %s\r\nAuthorization: %s\r\n\r\n",
+		date, srv.Login, sign(srv.SecretKey, date, srv.Login, nil))
+	// The answer's headers, so that the sandbox is writing it; then nothing
+	// more is read until the sandbox has stopped.
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReaderSize(c, 4096), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.ContentLength < 6<<20 {
+		t.Fatalf("the request log: %d, %d bytes", resp.StatusCode, resp.ContentLength)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v; the answer nobody read still held its request", err)
 	}
 }

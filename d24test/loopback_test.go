@@ -136,7 +136,7 @@ func TestLoopbackHTTPNotificationsDelivered(t *testing.T) {
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL+"/deposit", 1), nil)
 	id := int64(dep.json["deposit_id"].(float64))
-	if err := srv.CompleteDeposit(id); err != nil {
+	if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, got, "/deposit "+`{"deposit_id": `+jsonNumber(id)+`}`)

@@ -124,7 +124,7 @@ func TestNotificationQueueLimit(t *testing.T) {
 	created := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.url(), 1), nil)
 	id := int64(created.json["deposit_id"].(float64))
 	for i := 0; i < 5; i++ {
-		if err := srv.CompleteDeposit(id); err != nil {
+		if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func TestNotificationRetrySchedule(t *testing.T) {
 	defer srv.Close()
 	created := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL+"/notify", 1), nil)
 	id := int64(created.json["deposit_id"].(float64))
-	if err := srv.CompleteDeposit(id); err != nil {
+	if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
 		t.Fatal(err)
 	}
 	if !eventually(func() bool { return len(srv.Notifications()) >= 6 }) {

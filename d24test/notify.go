@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -41,24 +42,15 @@ func (s *Server) Notifications() []Notification {
 	return s.store.notified.all()
 }
 
-// CompleteDeposit marks a deposit COMPLETED and notifies the merchant.
-func (s *Server) CompleteDeposit(id int64) error { return s.SetDepositStatus(id, "COMPLETED") }
-
-// ExpireDeposit marks a deposit EXPIRED and notifies the merchant.
-func (s *Server) ExpireDeposit(id int64) error { return s.SetDepositStatus(id, "EXPIRED") }
-
-// CancelDeposit marks a deposit CANCELLED and notifies the merchant.
-func (s *Server) CancelDeposit(id int64) error { return s.SetDepositStatus(id, "CANCELLED") }
-
-// DeclineDeposit marks a deposit DECLINED and notifies the merchant.
-func (s *Server) DeclineDeposit(id int64) error { return s.SetDepositStatus(id, "DECLINED") }
-
 // SetDepositStatus changes a deposit's status (any string, so tests can send a
-// status D24 may add tomorrow) and, when the deposit has a notification URL,
+// status D24 may add tomorrow: "COMPLETED" as the payer paying, "EXPIRED",
+// "CANCELLED", "DECLINED", ...) and, when the deposit has a notification URL,
 // POSTs {"deposit_id": N} to it, retrying non-2xx answers on D24's schedule.
+// It is the one way to change a deposit's status from Go; the control API's
+// POST /sandbox/deposits/{id}/status is the same from any language.
 func (s *Server) SetDepositStatus(id int64, status string) error {
 	return s.setStatus("deposit_id", id, func() (string, bool) {
-		d, ok := s.store.deposits[id]
+		d, ok := s.store.deposits.get(id)
 		if !ok {
 			return "", false
 		}
@@ -101,7 +93,7 @@ func (s *Server) deliver(ctx context.Context, d delivery) bool {
 		var resp *http.Response
 		if resp, err = s.cfg.notifyClient.Do(req); err == nil {
 			n.Status = resp.StatusCode
-			resp.Body.Close()
+			discardAnswer(resp.Body)
 		}
 	}
 	if err != nil {
@@ -109,6 +101,22 @@ func (s *Server) deliver(ctx context.Context, d delivery) bool {
 	}
 	s.logNotification(n)
 	return n.Status >= 200 && n.Status < 300
+}
+
+// maxMerchantAnswer is how much of a merchant's answer to a notification the
+// notifier reads. D24 looks only at the status; an answer this short (most
+// are empty or "OK") is read to its end so that its connection is reused.
+const maxMerchantAnswer = 64 << 10
+
+// discardAnswer reads a merchant's answer, at most maxMerchantAnswer bytes,
+// and closes it. Read to its end, the answer's connection goes back to the
+// client's pool for the next notification; closed unread, net/http would
+// close the connection and the next notification would dial again. A longer
+// answer is not read further: closing it drops its connection, so a merchant
+// cannot make the sandbox read without end.
+func discardAnswer(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxMerchantAnswer))
+	_ = body.Close()
 }
 
 func (s *Server) logNotification(n Notification) {

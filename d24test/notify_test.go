@@ -32,10 +32,8 @@ func TestNotificationsDeliveredAndRetried(t *testing.T) {
 	created := do(t, srv, "POST", srv.APIURL+"/v3/deposits", strings.Replace(depositBody, "https://127.0.0.1:9/notify", merchant.URL, 1), nil)
 	id := int64(created.json["deposit_id"].(float64))
 
-	for _, change := range []func(int64) error{srv.CompleteDeposit} {
-		if err := change(id); err != nil {
-			t.Fatal(err)
-		}
+	if err := srv.SetDepositStatus(id, "COMPLETED"); err != nil {
+		t.Fatal(err)
 	}
 	deadline := time.After(5 * time.Second)
 	for len(srv.Notifications()) < 2 {
@@ -57,17 +55,17 @@ func TestNotificationsDeliveredAndRetried(t *testing.T) {
 	}
 	st := do(t, srv, "GET", srv.APIURL+"/v3/deposits/"+jsonNumber(id), "", nil)
 	if st.json["status"] != "COMPLETED" {
-		t.Errorf("status after CompleteDeposit: %s", st.raw)
+		t.Errorf("status after SetDepositStatus COMPLETED: %s", st.raw)
 	}
-	for status, change := range map[string]func(int64) error{"EXPIRED": srv.ExpireDeposit, "CANCELLED": srv.CancelDeposit, "DECLINED": srv.DeclineDeposit} {
-		if err := change(id); err != nil {
+	for _, status := range []string{"EXPIRED", "CANCELLED", "DECLINED"} {
+		if err := srv.SetDepositStatus(id, status); err != nil {
 			t.Fatal(err)
 		}
 		if d, _ := srv.Deposit(id); d.Status != status {
 			t.Errorf("status %s, want %s", d.Status, status)
 		}
 	}
-	if err := srv.CompleteDeposit(1); err == nil {
+	if err := srv.SetDepositStatus(1, "COMPLETED"); err == nil {
 		t.Error("changing an unknown deposit succeeded")
 	}
 }

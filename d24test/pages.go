@@ -243,6 +243,7 @@ func (s *Server) servePayerPage(w http.ResponseWriter, r *http.Request, rest str
 		notFoundPage(w, r)
 		return
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		closeUnread(w, r) // a page's GET reads no body: one sent is not waited for
 		writePage(w, http.StatusOK, f.view(&d, r.URL.Path))
 		return
 	case r.Method != http.MethodPost:
@@ -283,7 +284,7 @@ func (s *Server) servePayerPage(w http.ResponseWriter, r *http.Request, rest str
 // notified again.
 func (s *Server) settle(ref pageRef, can func(*Deposit) bool, status string) (Deposit, bool) {
 	s.store.mu.Lock()
-	d, ok := s.store.deposits[ref.id]
+	d, ok := s.store.deposits.get(ref.id)
 	if !ok || !ref.opens(d) {
 		s.store.mu.Unlock()
 		return Deposit{}, false

@@ -39,19 +39,14 @@ func (s *Server) createRefund(body []byte) answer {
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	d, ok := s.store.deposits[req.DepositID]
+	d, ok := s.store.deposits.get(req.DepositID)
 	if !ok || d.InvoiceID != req.InvoiceID {
 		return notFound()
 	}
 	if d.Status != "COMPLETED" {
 		return (&apiError{status: 400, Code: 801, Description: "The deposit is not completed", Type: "DEPOSIT_NOT_COMPLETED"}).answer()
 	}
-	left := d.Amount
-	for _, r := range s.store.refunds {
-		if r.DepositID == d.ID && r.Status != "CANCELLED" && r.Status != "REJECTED" {
-			left = left.Sub(r.Amount)
-		}
-	}
+	left := d.Amount.Sub(d.refundedAmount)
 	amount := left // no amount: a full refund
 	if req.Amount != nil {
 		amount = *req.Amount
@@ -68,7 +63,8 @@ func (s *Server) createRefund(body []byte) answer {
 	if r.NotificationURL == "" {
 		r.NotificationURL = s.cfg.notificationURL
 	}
-	s.store.refunds[r.ID] = r
+	s.store.refunds.put(r.ID, r)
+	d.refundedAmount = d.refundedAmount.Add(amount)
 	if !d.Card {
 		return jsonAnswer(http.StatusOK, map[string]any{"refund_id": r.ID})
 	}
@@ -92,7 +88,7 @@ func (s *Server) refundStatus(idText string, voucher bool) answer {
 		return notFound()
 	}
 	s.store.mu.Lock()
-	r, ok := s.store.refunds[id]
+	r, ok := s.store.refunds.get(id)
 	var out map[string]any
 	if ok {
 		out = map[string]any{"deposit_id": r.DepositID, "merchant_invoice_id": r.InvoiceID, "status": r.Status, "amount": r.Amount}
@@ -107,15 +103,15 @@ func (s *Server) refundStatus(idText string, voucher bool) answer {
 	return jsonAnswer(http.StatusOK, out)
 }
 
-// Refunds returns every refund created so far.
+// Refunds returns the refunds the sandbox keeps, oldest first: every one
+// created so far, up to WithRefundLimit, then the newest.
 func (s *Server) Refunds() []Refund {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	out := make([]Refund, 0, len(s.store.refunds))
-	for id := int64(168284); id <= 168283+s.store.nextRefund; id++ {
-		if r, ok := s.store.refunds[id]; ok {
-			out = append(out, *r)
-		}
+	kept := s.store.refunds.values()
+	out := make([]Refund, len(kept))
+	for i, r := range kept {
+		out[i] = *r
 	}
 	return out
 }
@@ -124,11 +120,22 @@ func (s *Server) Refunds() []Refund {
 // URL, POSTs {"refund_id": N} to it on D24's retry schedule.
 func (s *Server) SetRefundStatus(id int64, status string) error {
 	return s.setStatus("refund_id", id, func() (string, bool) {
-		r, ok := s.store.refunds[id]
+		r, ok := s.store.refunds.get(id)
 		if !ok {
 			return "", false
+		}
+		if d, kept := s.store.deposits.get(r.DepositID); kept && takes(r.Status) != takes(status) {
+			if takes(status) {
+				d.refundedAmount = d.refundedAmount.Add(r.Amount)
+			} else {
+				d.refundedAmount = d.refundedAmount.Sub(r.Amount)
+			}
 		}
 		r.Status = status
 		return r.NotificationURL, true
 	})
 }
+
+// takes tells whether a refund in status takes its amount from its deposit:
+// all do but a cancelled or rejected one.
+func takes(status string) bool { return status != "CANCELLED" && status != "REJECTED" }

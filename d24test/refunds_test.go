@@ -63,7 +63,9 @@ func TestRefunds(t *testing.T) {
 	if r := nonCard(``); r.code() != 801 {
 		t.Errorf("refund of a pending deposit: %s", r.raw)
 	}
-	_ = srv.CompleteDeposit(depID)
+	if err := srv.SetDepositStatus(depID, "COMPLETED"); err != nil {
+		t.Fatal(err)
+	}
 	if r := nonCard(``); r.code() != 804 {
 		t.Errorf("no bank account: %s", r.raw)
 	}
@@ -91,7 +93,9 @@ func TestRefundNotifications(t *testing.T) {
 	defer srv.Close()
 	dep := do(t, srv, "POST", srv.APIURL+"/v3/deposits", depositBody, nil)
 	depID := int64(dep.json["deposit_id"].(float64))
-	_ = srv.CompleteDeposit(depID)
+	if err := srv.SetDepositStatus(depID, "COMPLETED"); err != nil {
+		t.Fatal(err)
+	}
 	r := do(t, srv, "POST", srv.APIURL+"/v3/refunds", `{"deposit_id":`+jsonNumber(depID)+`,"invoice_id":"dep-1","notification_url":"`+merchant.URL+`","bank_account":{"account_number":"1","bank_code":"1","beneficiary":"A B"}}`, nil)
 	refundID := int64(r.json["refund_id"].(float64))
 	if err := srv.SetRefundStatus(refundID, "COMPLETED"); err != nil {

@@ -46,15 +46,20 @@ type ring[T any] struct {
 	limit int
 }
 
-func (r *ring[T]) add(v T) {
+// add keeps v, and returns the entry it pushed out when the ring was full (v
+// itself when it keeps none).
+func (r *ring[T]) add(v T) (pushedOut T, full bool) {
 	switch {
 	case r.limit <= 0:
+		return v, true
 	case len(r.items) < r.limit:
 		r.items = append(r.items, v)
-	default:
-		r.items[r.next] = v
-		r.next = (r.next + 1) % r.limit
+		return pushedOut, false
 	}
+	pushedOut = r.items[r.next]
+	r.items[r.next] = v
+	r.next = (r.next + 1) % r.limit
+	return pushedOut, true
 }
 
 // all returns the entries, oldest first.

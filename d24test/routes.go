@@ -28,31 +28,40 @@ type route struct {
 	id      string
 }
 
+// The methods of a path that is read, and of one that is read or posted to.
+// HEAD is answered wherever GET is, as GET is (status and headers) without the
+// body: a link checker or a monitor asking whether a URL is there gets the
+// truth, not a 405.
+var (
+	readMethods       = []string{http.MethodGet, http.MethodHead}
+	readOrPostMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+)
+
 // routeOf finds the operation of a path (without a trailing slash). Nothing is
 // read or authenticated yet: an unknown path is 404 and a wrong method 405
 // whoever asks.
 func routeOf(host hostKind, path string) route {
-	get, post := []string{http.MethodGet}, []string{http.MethodPost}
+	post := []string{http.MethodPost}
 	switch {
 	case path == "/v3/deposits":
 		return route{op: opCreateDeposit, methods: post}
 	case host == cardHost:
 		if id, ok := strings.CutPrefix(path, "/v3/3ds/"); ok {
-			return route{op: opThreeDS, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost}, id: id}
+			return route{op: opThreeDS, methods: readOrPostMethods, id: id}
 		}
 	case host == apiHost && strings.HasPrefix(path, controlPrefix):
 		return controlRoute(path)
 	case isReadOnlyPath(path):
-		return route{op: opLookup, methods: get}
+		return route{op: opLookup, methods: readMethods}
 	case checkoutPrefix(path) != "":
-		return route{op: opCheckout, methods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
+		return route{op: opCheckout, methods: readOrPostMethods,
 			id: strings.TrimPrefix(path, checkoutPrefix(path))}
 	case path == "/v3/refunds":
 		return route{op: opCreateRefund, methods: post}
 	case strings.HasPrefix(path, "/v3/refunds/"):
-		return route{op: opRefundStatus, methods: get, id: strings.TrimPrefix(path, "/v3/refunds/")}
+		return route{op: opRefundStatus, methods: readMethods, id: strings.TrimPrefix(path, "/v3/refunds/")}
 	case strings.HasPrefix(path, "/v3/deposits/"):
-		return route{op: opDepositStatus, methods: get, id: strings.TrimPrefix(path, "/v3/deposits/")}
+		return route{op: opDepositStatus, methods: readMethods, id: strings.TrimPrefix(path, "/v3/deposits/")}
 	}
 	return route{op: opNone}
 }

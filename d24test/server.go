@@ -71,16 +71,21 @@ type config struct {
 }
 
 // limits bound what clients can make the sandbox hold: connection time, log
-// entries, notification work. Each has an option in the file of its concern.
+// entries, notification work, deposits, refunds and idempotent answers. Each
+// has an option in the file of its concern.
 type limits struct {
 	readHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout
 	bodyReadTimeout   time.Duration // for a body, once its headers are in
 	idleTimeout       time.Duration // http.Server.IdleTimeout
+	writeTimeout      time.Duration // for an answer, once its request is read
 	shutdownTimeout   time.Duration // Close's grace before closing connections
 	logEntries        int           // requests and notifications kept, newest
 	logBodyBytes      int           // bytes of a recorded body kept
 	notifyWorkers     int           // notifications delivered at once
 	notifyQueue       int           // notifications outstanding at once
+	deposits          int           // deposits kept, newest
+	refunds           int           // refunds kept, newest
+	idempotentAnswers int           // answers kept under idempotency keys, newest
 }
 
 // Defaults of the limits, each changed by the option of the same name.
@@ -91,6 +96,8 @@ const (
 	DefaultBodyReadTimeout = 30 * time.Second
 	// DefaultIdleTimeout is how long an idle keep-alive connection stays open.
 	DefaultIdleTimeout = 60 * time.Second
+	// DefaultWriteTimeout bounds how long an answer may take to write.
+	DefaultWriteTimeout = 30 * time.Second
 	// DefaultShutdownTimeout is how long Close lets requests in progress finish.
 	DefaultShutdownTimeout = 5 * time.Second
 	// DefaultLogLimit is how many requests, and how many notification
@@ -108,9 +115,10 @@ const (
 func defaultLimits() limits {
 	return limits{
 		readHeaderTimeout: DefaultReadHeaderTimeout, bodyReadTimeout: DefaultBodyReadTimeout,
-		idleTimeout: DefaultIdleTimeout, shutdownTimeout: DefaultShutdownTimeout,
+		idleTimeout: DefaultIdleTimeout, writeTimeout: DefaultWriteTimeout, shutdownTimeout: DefaultShutdownTimeout,
 		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
 		notifyWorkers: DefaultNotificationWorkers, notifyQueue: DefaultNotificationQueueLimit,
+		deposits: DefaultDepositLimit, refunds: DefaultRefundLimit, idempotentAnswers: DefaultIdempotencyLimit,
 	}
 }
 
@@ -195,7 +203,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	check.card.loopbackHTTP, check.deposit.loopbackHTTP, check.refund.loopbackHTTP = cfg.loopbackHTTP, cfg.loopbackHTTP, cfg.loopbackHTTP
 	s := &Server{Login: cfg.login, SecretKey: cfg.secret, ReadOnlyKey: cfg.readOnlyKey, cfg: cfg,
-		store: newStore(cfg.limits.logEntries), check: check}
+		store: newStore(cfg.limits), check: check}
 	s.faults = newFaults(cfg.faultRates, cfg.seed)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.notifier = newNotifier(s.ctx, cfg.limits.notifyWorkers, cfg.limits.notifyQueue, cfg.notifyUnit, s.deliver)

@@ -31,6 +31,9 @@ type Deposit struct {
 	payer           map[string]any
 	cardDetail      map[string]any
 	refunded        bool
+	// refundedAmount is what the deposit's refunds take from it: all but
+	// the CANCELLED and REJECTED, forgotten ones included.
+	refundedAmount types.Amount
 	// The payer's pages: the unguessable part of redirect_url or
 	// authentication_url, and where the checkout sends the payer on.
 	pageToken                     string
@@ -57,17 +60,19 @@ type storedAnswer struct {
 	answer  answer
 }
 
+// store is what the sandbox holds, each part bounded: deposits, refunds and
+// idempotent answers (retention.go), requests and notification attempts (the
+// newest WithLogLimit), and a lock per idempotency key in use.
 type store struct {
 	mu         sync.Mutex
 	nextID     int64
-	deposits   map[int64]*Deposit
-	order      []int64
+	deposits   *boundedMap[int64, *Deposit]
 	requests   ring[*RecordedRequest]
-	answers    map[string]storedAnswer
-	keyLocks   map[string]*keyLock
+	answers    *boundedMap[string, storedAnswer]
+	keyLocks   map[string]*keyLock // while requests with the key are in progress
 	notified   ring[Notification]
 	nextUser   int
-	refunds    map[int64]*Refund
+	refunds    *boundedMap[int64, *Refund]
 	nextRefund int64
 }
 
@@ -76,9 +81,11 @@ type keyLock struct {
 	refs int
 }
 
-func newStore(logEntries int) *store {
-	return &store{nextID: 300000001, deposits: map[int64]*Deposit{}, answers: map[string]storedAnswer{}, keyLocks: map[string]*keyLock{},
-		refunds: map[int64]*Refund{}, requests: ring[*RecordedRequest]{limit: logEntries}, notified: ring[Notification]{limit: logEntries}}
+func newStore(l limits) *store {
+	return &store{nextID: 300000001, deposits: newBoundedMap[int64, *Deposit](l.deposits),
+		answers: newBoundedMap[string, storedAnswer](l.idempotentAnswers), keyLocks: map[string]*keyLock{},
+		refunds: newBoundedMap[int64, *Refund](l.refunds), requests: ring[*RecordedRequest]{limit: l.logEntries},
+		notified: ring[Notification]{limit: l.logEntries}}
 }
 
 func (s *store) lockKey(scope, key string) func() {
@@ -105,14 +112,13 @@ func (s *store) lockKey(scope, key string) func() {
 func (s *store) stored(scope, key string) (storedAnswer, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.answers[scope+"\x00"+key]
-	return a, ok
+	return s.answers.get(scope + "\x00" + key)
 }
 
 func (s *store) remember(scope, key string, a storedAnswer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answers[scope+"\x00"+key] = a
+	s.answers.put(scope+"\x00"+key, a)
 }
 
 func (s *store) add(d *Deposit) *Deposit {
@@ -124,37 +130,39 @@ func (s *store) add(d *Deposit) *Deposit {
 		s.nextUser++
 		d.UserID = "d24test-user-" + itoa(int64(s.nextUser))
 	}
-	s.deposits[d.ID] = d
-	s.order = append(s.order, d.ID)
+	s.deposits.put(d.ID, d)
 	return d
 }
 
 func (s *store) get(id int64) (Deposit, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.deposits[id]
+	d, ok := s.deposits.get(id)
 	if !ok {
 		return Deposit{}, false
 	}
 	return *d, true
 }
 
-// Deposits returns every deposit created so far, oldest first.
+// Deposits returns the deposits the sandbox keeps, oldest first: every one
+// created so far, up to WithDepositLimit, then the newest.
 func (s *Server) Deposits() []Deposit {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	out := make([]Deposit, 0, len(s.store.order))
-	for _, id := range s.store.order {
-		out = append(out, *s.store.deposits[id])
+	kept := s.store.deposits.values()
+	out := make([]Deposit, len(kept))
+	for i, d := range kept {
+		out[i] = *d
 	}
 	return out
 }
 
-// Deposit returns the deposit with D24's id.
+// Deposit returns the deposit with D24's id, if the sandbox keeps it.
 func (s *Server) Deposit(id int64) (Deposit, bool) { return s.store.get(id) }
 
-// DepositsByInvoice returns the deposits created under each invoice_id: a test
-// proves exactly-once by finding no invoice with two.
+// DepositsByInvoice returns the deposits kept under each invoice_id: a test
+// proves exactly-once by finding no invoice with two (with a WithDepositLimit
+// above the deposits it creates).
 func (s *Server) DepositsByInvoice() map[string][]Deposit {
 	out := map[string][]Deposit{}
 	for _, d := range s.Deposits() {

@@ -111,7 +111,7 @@ func TestThreeDSRefusesDepositsNotPending(t *testing.T) {
 	// A 3DS deposit the test declined itself.
 	threeDS := do(t, srv, "POST", srv.CardAPIURL+"/v3/deposits", cardBody(d24test.DefaultThreeDSCard, "10", "32"), nil)
 	threeDSID := int64(threeDS.json["deposit_id"].(float64))
-	if err := srv.DeclineDeposit(threeDSID); err != nil {
+	if err := srv.SetDepositStatus(threeDSID, "DECLINED"); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {

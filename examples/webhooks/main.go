@@ -141,7 +141,7 @@ func run(ctx context.Context, out io.Writer, wait time.Duration) error {
 	switch {
 	case env.Sandbox != nil:
 		// Play the payer: the deposit is paid, and D24 notifies.
-		if err := env.Sandbox.CompleteDeposit(dep.DepositID); err != nil {
+		if err := env.Sandbox.SetDepositStatus(dep.DepositID, "COMPLETED"); err != nil {
 			return err
 		}
 	case local:

@@ -26,9 +26,13 @@
 // It is meant to be reachable by other processes, so it bounds what a client
 // can make it hold: headers must arrive within -read-header-timeout and a body
 // within -body-read-timeout, an idle connection is closed after -idle-timeout,
+// an answer the client does not read within -write-timeout is cut off,
 // only authenticated requests are logged and only the newest -log-limit of
 // them, each body cut to -log-body-limit bytes, and notifications are sent by
-// -notification-workers at most.
+// -notification-workers at most. It keeps the newest -deposit-limit deposits,
+// -refund-limit refunds and -idempotency-limit answers stored under
+// idempotency keys, so that it can run for days: an older deposit or refund is
+// answered as an unknown one.
 package main
 
 import (
@@ -54,11 +58,15 @@ func main() {
 	readHeader := flag.Duration("read-header-timeout", d24test.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	bodyRead := flag.Duration("body-read-timeout", d24test.DefaultBodyReadTimeout, "time a client has to send a request's body")
 	idle := flag.Duration("idle-timeout", d24test.DefaultIdleTimeout, "time an idle keep-alive connection stays open")
+	write := flag.Duration("write-timeout", d24test.DefaultWriteTimeout, "time the sandbox has to write an answer, from its start (a client that stops reading is cut off)")
 	shutdown := flag.Duration("shutdown-timeout", d24test.DefaultShutdownTimeout, "time requests in progress have to finish on SIGINT or SIGTERM")
 	logLimit := flag.Int("log-limit", d24test.DefaultLogLimit, "authenticated requests (and notification attempts) kept in memory, the newest")
 	logBody := flag.Int("log-body-limit", d24test.DefaultLogBodyLimit, "bytes of a logged request's body kept")
 	workers := flag.Int("notification-workers", d24test.DefaultNotificationWorkers, "notifications sent at once")
 	queue := flag.Int("notification-queue-limit", d24test.DefaultNotificationQueueLimit, "notifications waiting for delivery or a retry at once")
+	deposits := flag.Int("deposit-limit", d24test.DefaultDepositLimit, "deposits kept, the newest; an older one is answered as unknown (404, code 208)")
+	refunds := flag.Int("refund-limit", d24test.DefaultRefundLimit, "refunds kept, the newest; an older one is answered as unknown (404, code 208)")
+	answers := flag.Int("idempotency-limit", d24test.DefaultIdempotencyLimit, "answers kept under idempotency keys, the newest; a request repeating an older key is served as new")
 	flag.Parse()
 	// Listen for signals before anything is served, so none is missed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -73,11 +81,15 @@ func main() {
 		d24test.WithReadHeaderTimeout(*readHeader),
 		d24test.WithBodyReadTimeout(*bodyRead),
 		d24test.WithIdleTimeout(*idle),
+		d24test.WithWriteTimeout(*write),
 		d24test.WithShutdownTimeout(*shutdown),
 		d24test.WithLogLimit(*logLimit),
 		d24test.WithLogBodyLimit(*logBody),
 		d24test.WithNotificationWorkers(*workers),
 		d24test.WithNotificationQueueLimit(*queue),
+		d24test.WithDepositLimit(*deposits),
+		d24test.WithRefundLimit(*refunds),
+		d24test.WithIdempotencyLimit(*answers),
 	}
 	if *loopbackHTTP {
 		opts = append(opts, d24test.WithLoopbackHTTPNotifications())

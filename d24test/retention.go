@@ -1,0 +1,89 @@
+package d24test
+
+// What the sandbox keeps of what clients create: deposits, refunds and the
+// answers stored under idempotency keys. Each is kept up to a limit, the
+// newest; creating one more forgets the oldest, so that a sandbox that runs
+// for days, or serves a load test, holds a bounded amount of memory. A
+// forgotten deposit or refund is answered as one that never existed.
+
+// Defaults of what the sandbox keeps, each changed by the option of the same
+// name.
+const (
+	// DefaultDepositLimit is how many deposits the sandbox keeps: the newest.
+	DefaultDepositLimit = 10000
+	// DefaultRefundLimit is how many refunds the sandbox keeps: the newest.
+	DefaultRefundLimit = 10000
+	// DefaultIdempotencyLimit is how many answers stored under idempotency
+	// keys the sandbox keeps: the newest.
+	DefaultIdempotencyLimit = 10000
+)
+
+// WithDepositLimit sets how many deposits the sandbox keeps
+// (DefaultDepositLimit), at least 1: creating one more forgets the oldest. A
+// forgotten deposit is answered as an unknown one, in D24's words: its status
+// is 404 with code 208 RESOURCE_NOT_FOUND, and so is a refund of it; its pages
+// are 404, SetDepositStatus returns an error and the control API answers 208.
+// Deposits and DepositsByInvoice list the deposits kept.
+func WithDepositLimit(n int) Option {
+	return func(c *config) { c.limits.deposits = max(1, n) }
+}
+
+// WithRefundLimit sets how many refunds the sandbox keeps (DefaultRefundLimit),
+// at least 1: creating one more forgets the oldest, whose status is then 404
+// with code 208 and which SetRefundStatus no longer finds. What a forgotten
+// refund took from its deposit stays taken.
+func WithRefundLimit(n int) Option {
+	return func(c *config) { c.limits.refunds = max(1, n) }
+}
+
+// WithIdempotencyLimit sets how many answers stored under idempotency keys the
+// sandbox keeps (DefaultIdempotencyLimit), at least 1; the sandbox has one
+// login, so it is the limit of that client. Storing one more forgets the
+// oldest: a request repeating a forgotten key is served as a new one, as by a
+// D24 whose keys expired.
+func WithIdempotencyLimit(n int) Option {
+	return func(c *config) { c.limits.idempotentAnswers = max(1, n) }
+}
+
+// boundedMap is a map that holds at most limit entries: adding one more
+// forgets the oldest added. Adding and forgetting take constant time (a ring
+// of the keys, in the order they were added, finds the oldest). Its user
+// holds the lock.
+type boundedMap[K comparable, V any] struct {
+	m     map[K]V
+	order ring[K]
+}
+
+func newBoundedMap[K comparable, V any](limit int) *boundedMap[K, V] {
+	return &boundedMap[K, V]{m: map[K]V{}, order: ring[K]{limit: limit}}
+}
+
+// put adds k with v, forgetting the oldest key when the map is full. A key
+// already held takes v and keeps its place.
+func (b *boundedMap[K, V]) put(k K, v V) {
+	_, held := b.m[k]
+	b.m[k] = v
+	if held {
+		return
+	}
+	if oldest, full := b.order.add(k); full {
+		delete(b.m, oldest)
+	}
+}
+
+func (b *boundedMap[K, V]) get(k K) (V, bool) {
+	v, ok := b.m[k]
+	return v, ok
+}
+
+func (b *boundedMap[K, V]) len() int { return len(b.m) }
+
+// values returns the values held, oldest first.
+func (b *boundedMap[K, V]) values() []V {
+	keys := b.order.all()
+	out := make([]V, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, b.m[k])
+	}
+	return out
+}
