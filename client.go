@@ -229,7 +229,7 @@ func (c *Client) ReadOnlyAPI() *readonly.ClientWithResponses {
 // can have reached D24.
 func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest, opts ...CallOption) (*CardDepositResponse, error) {
 	card := req.CreditCard
-	return create[CardDepositResponse](ctx, c, opCardDeposit, req, req.InvoiceID, opts,
+	return create[CardDepositResponse](ctx, c, opCardDeposit, &req, req.InvoiceID, opts,
 		sensitiveValues{string(card.CardNumber), string(card.Number), string(card.Cvv)})
 }
 
@@ -237,7 +237,7 @@ func (c *Client) CreateCardDeposit(ctx context.Context, req CardDepositRequest, 
 // payment details to show (PaymentInfo.Metadata) or HOSTED with a RedirectURL.
 // Its errors are CreateCardDeposit's.
 func (c *Client) CreateDeposit(ctx context.Context, req DepositRequest, opts ...CallOption) (*DepositResponse, error) {
-	return create[DepositResponse](ctx, c, opDeposit, req, req.InvoiceID, opts, sensitiveValues{})
+	return create[DepositResponse](ctx, c, opDeposit, &req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // GetDeposit returns a deposit's status as D24 has it now.
@@ -249,16 +249,17 @@ func (c *Client) GetDeposit(ctx context.Context, depositID int64, opts ...CallOp
 	return callFor[DepositStatus](ctx, c, call{op: "getDeposit", rt: c.apiRT, req: httpReq, depositID: depositID}, err, opts)
 }
 
-// create makes one of the POST operations: it marshals body and sends it
-// through the operation's endpoint. sensitive are the values of body that no
-// record of the call may hold (a card number, a CVV).
-func create[T any](ctx context.Context, c *Client, op postOperation, body any, invoiceID string, opts []CallOption, sensitive sensitiveValues) (*T, error) {
+// create makes one of the POST operations: it marshals body (as the
+// generated builders do, see encode.go) and sends it through the operation's
+// endpoint. sensitive are the values of body that no record of the call may
+// hold (a card number, a CVV).
+func create[T, B any](ctx context.Context, c *Client, op postOperation, body *B, invoiceID string, opts []CallOption, sensitive sensitiveValues) (*T, error) {
 	name := op.String()
 	if err := c.ready(ctx, name); err != nil {
 		return nil, err
 	}
 	ep := &c.endpoints[op]
-	buf, err := ep.marshal(body)
+	buf, err := marshalRequest(body)
 	return callFor[T](ctx, c, call{op: name, rt: ep.rt, endpoint: ep, body: buf, invoiceID: invoiceID, sensitive: sensitive}, err, opts)
 }
 

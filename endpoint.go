@@ -2,7 +2,6 @@ package d24
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 
@@ -29,10 +28,6 @@ func newEndpoint[P any](build func(server string, params *P, contentType string,
 	}
 	return endpoint{proto: proto, rt: rt}, nil
 }
-
-// marshal returns body as JSON, marshalled as the generated builders marshal
-// it (encoding/json).
-func (e *endpoint) marshal(body any) ([]byte, error) { return json.Marshal(body) }
 
 // contentTypeJSON is the Content-Type of every body the client sends, shared
 // by its requests (a full slice: an append copies it).

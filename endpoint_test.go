@@ -63,7 +63,7 @@ func sameRequest[T any](t *testing.T, body []byte, e *endpoint, builder func(T) 
 	if json.Unmarshal(body, &v) != nil {
 		return false
 	}
-	buf, err1 := e.marshal(v)
+	buf, err1 := marshalRequest(&v)
 	theirs, err2 := builder(v)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("%v / %v", err1, err2)

@@ -28,7 +28,7 @@ func (c *Client) CreateRefund(ctx context.Context, req RefundRequest, opts ...Ca
 	case req.Amount.Sign() <= 0:
 		return nil, c.refused(ctx, opRefund.String(), refundAmountError("must be greater than 0 (CreateFullRefund refunds the whole deposit)"))
 	}
-	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
+	return create[RefundResponse](ctx, c, opRefund, &req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // CreateFullRefund refunds the whole of a COMPLETED deposit (what is left of
@@ -39,7 +39,7 @@ func (c *Client) CreateFullRefund(ctx context.Context, req RefundRequest, opts .
 	if req.Amount != nil {
 		return nil, c.refused(ctx, opRefund.String(), refundAmountError("must be left out (nil) of a full refund (CreateRefund refunds an amount)"))
 	}
-	return create[RefundResponse](ctx, c, opRefund, req, req.InvoiceID, opts, sensitiveValues{})
+	return create[RefundResponse](ctx, c, opRefund, &req, req.InvoiceID, opts, sensitiveValues{})
 }
 
 // refundAmountError refuses a refund's amount before anything is sent.
