@@ -14,7 +14,12 @@ import (
 // FuzzDecodeAnswer hold it to encoding/json.
 var answerOptions = jsonv1.DefaultOptionsV1()
 
-// decodeAnswer decodes the body of a 2xx answer into out.
+// decodeAnswer decodes the body of a 2xx answer into out: with the type's
+// compiled decoder when it is sure of the result (fastdecode.go), else with
+// JSON v2.
 func decodeAnswer(body []byte, out any) error {
+	if decodeFast(body, out) {
+		return nil
+	}
 	return jsonv2.Unmarshal(body, out, answerOptions)
 }

@@ -84,8 +84,41 @@ func answerSeeds(t testing.TB) [][]byte {
 		`{"payment_info":{"amount":"1e400"}}`, `{"payment_info":{"created_at":"yesterday"}}`,
 		`[]`, `[{"code":"VI"},{"code":1}]`, `{"deposit_id":1} trailing`, `{"deposit_id":1}{}`, ``, `null`, ` {} `,
 		`{"a":{"b":[1,2,{"c":null}]},"deposit_id":7}`, `{"deposit_id":-0,"user_id":"\u0000\ud800"}`,
+		// The compiled decoder's edges (fastdecode.go): escapes, integer
+		// bounds, nulls into every kind, metadata of any shape, unknown names
+		// in another case than a field's.
+		`{"user_id":"a\/b\u00e9\ud83d\ude00\ud800x\uDC00\t","deposit_id":1}`,
+		`{"deposit_id":9223372036854775807}`, `{"deposit_id":-9223372036854775808}`, `{"deposit_id":9223372036854775808}`, `{"deposit_id":18446744073709551617}`,
+		`{"deposit_id":01}`, `{"deposit_id":1,}`, `{"deposit_id":1 "x":2}`, `{"deposit_id":"\x"}`, `{"x":"\'"}`,
+		`{"deposit_id":1,"payment_info":{"metadata":{"a":[1,"x",null,true,{"b":-1.5e3}],"c":{}},"amount":null,"created_at":null}}`,
+		`{"deposit_id":1,"payment_info":{"metadata":{"a":1e400}}}`, `{"deposit_id":1,"payment_info":{"metadata":null,"card_detail":null}}`,
+		`{"deposit_id":1,"refund_info":{"amount":"10.5"},"refund_id":"12"}`, `{"refund_id":12,"refund_id":13}`,
+		`[{"code":"VI","name":"Visa"},null,{}]`, `[{"iso":"SP","ISO":"x"}]`, `{"deposit_id":1,"unknown":{"deep":[[[[]]]]}}`,
+		`{"deposit_id":1,"Unknown_Key":1,"ünicode":2}`, `{"deposit_id":1,"payment_info":{"amount":1.50,"currency":"BRL"}}`,
+		`{"deposit_id":true}`, `{"user_id":5}`, `{"payment_info":[]}`, `{"deposit_id":1,"user_id":null}`,
 	} {
 		out = append(out, []byte(s))
 	}
 	return out
+}
+
+// The compiled decoder covers every answer type, and decodes the reference
+// examples itself (the v2 path is not what decodes a plain answer).
+func TestCompiledDecoderCoversTheAnswers(t *testing.T) {
+	for _, newValue := range answerTypes {
+		if dec, _ := compileDecoder(reflect.TypeOf(newValue()).Elem(), 0); dec == nil {
+			t.Errorf("%T is decoded by the v2 path only", newValue())
+		}
+	}
+	decoded := 0
+	for _, body := range ReferenceExamples(t) {
+		for _, newValue := range answerTypes {
+			if decodeFast(body, newValue()) {
+				decoded++
+			}
+		}
+	}
+	if decoded < len(ReferenceExamples(t)) {
+		t.Errorf("the compiled decoder decoded %d of the %d examples", decoded, len(ReferenceExamples(t)))
+	}
 }
