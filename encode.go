@@ -82,6 +82,11 @@ func compileEncoder(t reflect.Type, depth int) (encodeFunc, bool) {
 	if depth > maxEncoderDepth {
 		return nil, false
 	}
+	if t.Kind() == reflect.Pointer {
+		// A pointer's methods are its element's (a pointer-receiver
+		// marshaller leaves the element uncompiled): written as its element.
+		return compilePointer(t, depth)
+	}
 	switch {
 	case t == amountType:
 		// Amount.MarshalJSON writes its decimal string as a number.
@@ -105,8 +110,6 @@ func compileEncoder(t reflect.Type, depth int) (encodeFunc, bool) {
 		return func(dst []byte, v reflect.Value) ([]byte, error) { return strconv.AppendInt(dst, v.Int(), 10), nil }, true
 	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return func(dst []byte, v reflect.Value) ([]byte, error) { return strconv.AppendUint(dst, v.Uint(), 10), nil }, true
-	case reflect.Pointer:
-		return compilePointer(t, depth)
 	case reflect.Slice:
 		return compileSlice(t, depth)
 	case reflect.Map:
