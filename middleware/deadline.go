@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -142,8 +144,15 @@ type attemptCtx struct {
 	owner    *deadlines
 	index    int // in owner's queue; -1 when not in it
 
+	// trace, when set, is the call's probe (attemptProbe), which the
+	// attempt's context answers httptrace for itself (see traceKey).
+	trace *httptrace.ClientTrace
+
+	// done holds the context.Context that context.WithCancelCause(parent)
+	// made on the first Done: read without the lock by Done and Value, which
+	// net/http's transport calls several times an attempt.
+	done     atomic.Value
 	mu       sync.Mutex
-	done     context.Context // context.WithCancelCause(parent), made by the first Done
 	cancel   context.CancelCauseFunc
 	expired  bool // the bound passed
 	released bool // the attempt is over
@@ -168,22 +177,39 @@ func (a *attemptCtx) Deadline() (time.Time, bool) {
 // Done makes the attempt's channel on first use: closed when the bound passes
 // or the call's context ends.
 func (a *attemptCtx) Done() <-chan struct{} {
+	if done := a.made(); done != nil {
+		return done.Done()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.done == nil {
-		a.done, a.cancel = context.WithCancelCause(a.parent)
-		if a.released {
-			a.cancel(errAttemptOver)
-		}
+	return a.make().Done()
+}
+
+// made is the context Done made, or nil.
+func (a *attemptCtx) made() context.Context {
+	done, _ := a.done.Load().(context.Context)
+	return done
+}
+
+// make makes the context behind Done, if it is not made yet; a.mu is held.
+func (a *attemptCtx) make() context.Context {
+	if done := a.made(); done != nil {
+		return done
 	}
-	return a.done.Done()
+	done, cancel := context.WithCancelCause(a.parent)
+	a.cancel = cancel
+	a.done.Store(done)
+	if a.released {
+		cancel(errAttemptOver)
+	}
+	return done
 }
 
 // Err is DeadlineExceeded once the bound has passed, Canceled once the
 // attempt is over and its channel closed, else the call context's.
 func (a *attemptCtx) Err() error {
 	a.mu.Lock()
-	expired, over := a.expired, a.released && a.done != nil
+	expired, over := a.expired, a.released && a.made() != nil
 	a.mu.Unlock()
 	err := a.parent.Err()
 	switch {
@@ -198,13 +224,13 @@ func (a *attemptCtx) Err() error {
 // Value answers for the call's state, and otherwise as the context Done made
 // (which context.Cause and net/http's own contexts look for) or the call's.
 func (a *attemptCtx) Value(key any) any {
-	if key == (callStateKey{}) {
+	switch {
+	case key == (callStateKey{}):
 		return a.state
+	case a.trace != nil && key == traceKey:
+		return a.trace
 	}
-	a.mu.Lock()
-	done := a.done
-	a.mu.Unlock()
-	if done != nil {
+	if done := a.made(); done != nil {
 		return done.Value(key)
 	}
 	return a.parent.Value(key)
@@ -225,9 +251,7 @@ func (a *attemptCtx) expire() {
 	a.mu.Lock()
 	if !a.released {
 		a.expired = true
-		if a.done == nil {
-			a.done, a.cancel = context.WithCancelCause(a.parent)
-		}
+		a.make()
 		a.cancel(a.cause)
 	}
 	a.mu.Unlock()

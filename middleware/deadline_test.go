@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"testing"
@@ -208,5 +209,30 @@ func TestAttemptBoundsShareOneTimer(t *testing.T) {
 	if b.sets != 2 {
 		// Once for the first hour-long bound, once for the 50 ms one.
 		t.Errorf("the timer was set %d times for 41 calls, want 2", b.sets)
+	}
+}
+
+// A bounded attempt's context answers httptrace with the call's probe itself
+// (no context of its own for the trace): a transport that asks for a
+// connection and never gets one proves that the POST was never sent, and
+// the request it was given still carries the bound.
+func TestBoundCarriesTheProbe(t *testing.T) {
+	if traceKey == nil {
+		t.Fatal("httptrace's key was not learnt: every traced attempt pays a context of its own")
+	}
+	var sawBound, sawTrace bool
+	r := NewRetry(roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		_, sawBound = req.Context().(*attemptCtx)
+		if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.GetConn != nil {
+			sawTrace = true
+			trace.GetConn("d24.example:443")
+		}
+		return nil, errors.New("no connection")
+	}), RetryPolicy{MaxAttempts: 1}, WithAPI(D24()))
+	req, _ := http.NewRequest("POST", "https://d24.example/v3/deposits", strings.NewReader(`{}`))
+	_, err := r.RoundTrip(req)
+	var unknown *OutcomeUnknownError
+	if !sawBound || !sawTrace || err == nil || errors.As(err, &unknown) {
+		t.Errorf("bound %v, trace %v: %v (want a plain error: nothing was sent)", sawBound, sawTrace, err)
 	}
 }

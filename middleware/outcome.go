@@ -208,19 +208,67 @@ func (p *attemptProbe) start() {
 	p.skipped.Store(false)
 }
 
-// watch returns ctx with the probe's client trace. The trace's hooks are made
-// once per call; a trace already in ctx is composed with a fresh copy, since
-// composing modifies the trace it is given.
-func (p *attemptProbe) watch(ctx context.Context) context.Context {
+// hooks returns the probe's client trace, its hooks made once per call.
+func (p *attemptProbe) hooks() *httptrace.ClientTrace {
 	if p.trace.GetConn == nil {
 		p.trace.GetConn = func(string) { p.getConn.Store(true) }
 		p.trace.GotConn = func(httptrace.GotConnInfo) { p.gotConn.Store(true) }
 	}
+	return &p.trace
+}
+
+// watch returns ctx with the probe's client trace; a trace already in ctx is
+// composed with a fresh copy, since composing modifies the trace it is given.
+// (A bounded attempt's context answers for the trace itself: see traceKey.)
+func (p *attemptProbe) watch(ctx context.Context) context.Context {
+	trace := p.hooks()
 	if httptrace.ContextClientTrace(ctx) != nil {
-		fresh := p.trace
+		fresh := *trace
 		return httptrace.WithClientTrace(ctx, &fresh)
 	}
-	return httptrace.WithClientTrace(ctx, &p.trace)
+	return httptrace.WithClientTrace(ctx, trace)
+}
+
+// traceKey is the key httptrace finds a client trace under, learnt from
+// httptrace itself: an attempt's context answers it with the probe's trace,
+// which saves a context (and a level every lookup of net/http's walks) per
+// attempt. nil if httptrace looks a trace up otherwise than by one key, and
+// then the trace goes in a context of its own (watch).
+var traceKey = func() any {
+	k := &keyRecorder{Context: context.Background()}
+	httptrace.ContextClientTrace(k)
+	if k.key == nil {
+		return nil
+	}
+	probe := &httptrace.ClientTrace{}
+	if httptrace.ContextClientTrace(&keyAnswer{Context: context.Background(), key: k.key, value: probe}) != probe {
+		return nil
+	}
+	return k.key
+}()
+
+// keyRecorder is a context that records the key it is asked for.
+type keyRecorder struct {
+	context.Context
+	key any
+}
+
+func (k *keyRecorder) Value(key any) any {
+	k.key = key
+	return nil
+}
+
+// keyAnswer is a context that answers one key.
+type keyAnswer struct {
+	context.Context
+	key, value any
+}
+
+func (k *keyAnswer) Value(key any) any {
+	if key == k.key {
+		return k.value
+	}
+	return k.Context.Value(key)
 }
 
 // neverSent reports whether the attempt that failed with err certainly sent

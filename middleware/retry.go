@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -583,22 +584,31 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a.timeout > 0 {
 		deadline = time.Now().Add(a.timeout)
 	}
-	if s != nil {
-		if s.tracked {
-			ctx = s.probe.watch(ctx)
-		}
-		if !s.deadline.IsZero() && (deadline.IsZero() || s.deadline.Before(deadline)) {
-			deadline, cause = s.deadline, errCallTimeout
-		}
+	if s != nil && !s.deadline.IsZero() && (deadline.IsZero() || s.deadline.Before(deadline)) {
+		deadline, cause = s.deadline, errCallTimeout
 	}
-	if earlier, ok := ctx.Deadline(); s == nil || deadline.IsZero() || ok && !earlier.After(deadline) {
-		// No bound, or the context's own comes first: none of ours.
+	// A tracked attempt is watched by the call's probe: through the bound's
+	// context when there is one and nothing else traces the call, else
+	// through a context of its own.
+	traced := s != nil && s.tracked
+	bounded := s != nil && !deadline.IsZero()
+	if earlier, ok := ctx.Deadline(); bounded && ok && !earlier.After(deadline) {
+		bounded = false // the context's own comes first: none of ours
+	}
+	if traced && (!bounded || traceKey == nil || httptrace.ContextClientTrace(ctx) != nil) {
+		ctx, traced = s.probe.watch(ctx), false
+	}
+	if !bounded {
 		if ctx != req.Context() {
 			req = req.WithContext(ctx)
 		}
 		return a.next.RoundTrip(req)
 	}
 	bound := s.attemptContext()
+	bound.trace = nil
+	if traced {
+		bound.trace = s.probe.hooks()
+	}
 	bound.start(ctx, s, deadline, cause, a.bounds)
 	req = req.WithContext(bound)
 	s.send = req // no one else holds it: an authenticator may add to it (forHeaders)

@@ -10,11 +10,18 @@ import (
 // patternMatcher matches a string against a schema pattern.
 type patternMatcher interface{ Match([]byte) bool }
 
+// byteSet is a set of bytes: 32 bytes, one cache line, where a [256]bool
+// table took four.
+type byteSet [4]uint64
+
+func (s *byteSet) add(c byte)      { s[c>>6] |= 1 << (c & 63) }
+func (s *byteSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+
 // classPattern matches the common pattern shape ^[class]{min,max}$ (or *, +,
 // ?, or no quantifier) with a byte table instead of the regexp engine. Only
 // ASCII classes are compiled this way, so byte length is character count.
 type classPattern struct {
-	set      [256]bool
+	set      byteSet
 	min, max int // max -1: unbounded
 }
 
@@ -23,7 +30,7 @@ func (p *classPattern) Match(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if !p.set[c] {
+		if !p.set.has(c) {
 			return false
 		}
 	}
@@ -155,12 +162,12 @@ func language(re *syntax.Regexp, limit int) ([]string, bool) {
 // class holds either all non-ASCII runes (as [^\s] does) or none, so any byte
 // from 0x80 up is in or out whatever rune it belongs to (invalid UTF-8 counts
 // as U+FFFD, as in the regexp engine).
-func byteClass(re *syntax.Regexp) (*[256]bool, bool) {
+func byteClass(re *syntax.Regexp) (*byteSet, bool) {
 	ranges := re.Rune
-	var set [256]bool
+	var set byteSet
 	for i := 0; i+1 < len(ranges); i += 2 {
 		for c := ranges[i]; c <= ranges[i+1] && c < utf8.RuneSelf; c++ {
-			set[c] = true
+			set.add(byte(c))
 		}
 	}
 	next := rune(utf8.RuneSelf) // the first non-ASCII rune not yet covered
@@ -183,7 +190,7 @@ func byteClass(re *syntax.Regexp) (*[256]bool, bool) {
 		return nil, false
 	}
 	for c := utf8.RuneSelf; c < 256; c++ {
-		set[c] = true
+		set.add(byte(c))
 	}
 	return &set, true
 }
@@ -199,7 +206,7 @@ func (p setPattern) Match(b []byte) bool {
 // prefixedClass matches ^prefix[class]+$.
 type prefixedClass struct {
 	prefix string
-	class  *[256]bool
+	class  *byteSet
 }
 
 func (p prefixedClass) Match(b []byte) bool {
@@ -207,7 +214,7 @@ func (p prefixedClass) Match(b []byte) bool {
 		return false
 	}
 	for _, c := range b[len(p.prefix):] {
-		if !p.class[c] {
+		if !p.class.has(c) {
 			return false
 		}
 	}
@@ -215,11 +222,11 @@ func (p prefixedClass) Match(b []byte) bool {
 }
 
 // containsClass matches a string holding at least one character of the class.
-type containsClass struct{ class *[256]bool }
+type containsClass struct{ class *byteSet }
 
 func (p containsClass) Match(b []byte) bool {
 	for _, c := range b {
-		if p.class[c] {
+		if p.class.has(c) {
 			return true
 		}
 	}
@@ -246,12 +253,12 @@ func parseClassPattern(s string) (*classPattern, bool) {
 				return nil, false
 			}
 			for c := int(lo); c <= int(hi); c++ {
-				p.set[c] = true
+				p.set.add(byte(c))
 			}
 			i += 3
 			continue
 		}
-		p.set[lo] = true
+		p.set.add(lo)
 		i++
 	}
 	if i >= len(s) {

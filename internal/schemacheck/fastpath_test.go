@@ -3,8 +3,10 @@ package schemacheck
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +174,26 @@ func TestFastPathNeedsSeal(t *testing.T) {
 	unsealed.propNames = append(unsealed.propNames, "added_after_seal")
 	if fastCheck(unsealed, []byte(agreeCard), now, opts, false) != unsure {
 		t.Error("a schema with a property added after seal vouched for a body")
+	}
+}
+
+// The fast path's card expiry agrees with the rule as dates have it: a card
+// is past from the first instant (UTC) of the month after its own, for every
+// month and year it can name, and clocks in other zones.
+func TestFastPathExpiry(t *testing.T) {
+	zone := time.FixedZone("UTC-3", -3*3600)
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 30, 21, 30, 0, 0, zone), time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		for y := 0; y < 100; y++ {
+			for m := 1; m <= 12; m++ {
+				want := !now.UTC().Before(time.Date(2000+y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC))
+				month, year := []byte(strconv.Itoa(m)), []byte(fmt.Sprintf("%02d", y))
+				if got := expired(month, year, now); got != want {
+					t.Fatalf("%s/%s at %v: expired %v, want %v", month, year, now, got, want)
+				}
+			}
+		}
 	}
 }
