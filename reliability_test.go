@@ -316,7 +316,7 @@ func runFaults(t *testing.T, name string, mode d24test.IdempotencyMode, calls, c
 	// forgotten would hide a charge made twice, and a key forgotten would be
 	// served as new, whatever the client did.
 	srv := d24test.NewServer(d24test.WithIdempotencyMode(mode), d24test.WithFaultRates(faultRates, 24), d24test.WithLogLimit(10*calls),
-		d24test.WithDepositLimit(10*calls), d24test.WithIdempotencyLimit(10*calls))
+		d24test.WithLimits(d24test.Limits{Deposits: 10 * calls, IdempotentAnswers: 10 * calls}))
 	defer srv.Close()
 	tel := newTelemetry()
 	var dials atomic.Int64

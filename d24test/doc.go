@@ -82,9 +82,9 @@
 //     up to 64 KiB and closed, so that its connection serves the next
 //     notification and a merchant answering without end is not read without
 //     end.
-//   - Deposits, refunds and idempotency: the newest WithDepositLimit deposits,
-//     WithRefundLimit refunds and WithIdempotencyLimit answers stored under
-//     keys are kept; creating one more forgets the oldest, at a constant cost.
+//   - Deposits, refunds and idempotency: the newest 10,000 deposits, refunds
+//     and answers stored under keys are kept (WithLimits); creating one more
+//     forgets the oldest, at a constant cost.
 //     A forgotten deposit or refund answers as one that never existed: 404 with
 //     code 208 RESOURCE_NOT_FOUND. A request repeating a forgotten key is
 //     served as a new one.

@@ -46,13 +46,13 @@ func TestLongRunStaysWithinTheCaps(t *testing.T) {
 	switch mode := os.Getenv("D24_LONG_RUN_CAPS"); mode {
 	case "":
 	case "default":
-		limit = DefaultDepositLimit
+		limit = defaultLimit
 	case "off":
 		limit, measureOnly = 2*n, true
 	default:
 		t.Fatalf("D24_LONG_RUN_CAPS=%q: want default or off", mode)
 	}
-	s := NewServer(WithDepositLimit(limit), WithRefundLimit(limit), WithIdempotencyLimit(limit))
+	s := NewServer(WithLimits(Limits{Deposits: limit, Refunds: limit, IdempotentAnswers: limit}))
 	defer s.Close()
 	if d, r, a := s.store.limits(); d != limit || r != limit || a != limit {
 		t.Fatalf("the store keeps %d deposits, %d refunds, %d answers; want %d each", d, r, a, limit)

@@ -104,7 +104,7 @@ func (s *Server) refundStatus(idText string, voucher bool) answer {
 }
 
 // Refunds returns the refunds the sandbox keeps, oldest first: every one
-// created so far, up to WithRefundLimit, then the newest.
+// created so far, up to Limits.Refunds, then the newest.
 func (s *Server) Refunds() []Refund {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()

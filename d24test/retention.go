@@ -6,43 +6,46 @@ package d24test
 // for days, or serves a load test, holds a bounded amount of memory. A
 // forgotten deposit or refund is answered as one that never existed.
 
-// Defaults of what the sandbox keeps, each changed by the option of the same
-// name.
-const (
-	// DefaultDepositLimit is how many deposits the sandbox keeps: the newest.
-	DefaultDepositLimit = 10000
-	// DefaultRefundLimit is how many refunds the sandbox keeps: the newest.
-	DefaultRefundLimit = 10000
-	// DefaultIdempotencyLimit is how many answers stored under idempotency
-	// keys the sandbox keeps: the newest.
-	DefaultIdempotencyLimit = 10000
-)
+// defaultLimit is how many of each the sandbox keeps unless Limits says
+// otherwise.
+const defaultLimit = 10000
 
-// WithDepositLimit sets how many deposits the sandbox keeps
-// (DefaultDepositLimit), at least 1: creating one more forgets the oldest. A
-// forgotten deposit is answered as an unknown one, in D24's words: its status
-// is 404 with code 208 RESOURCE_NOT_FOUND, and so is a refund of it; its pages
-// are 404, SetDepositStatus returns an error and the control API answers 208.
-// Deposits and DepositsByInvoice list the deposits kept.
-func WithDepositLimit(n int) Option {
-	return func(c *config) { c.limits.deposits = max(1, n) }
+// Limits are how many of what clients create the sandbox keeps, the newest
+// of each; a field left zero (or negative) keeps the default, 10,000.
+type Limits struct {
+	// Deposits kept. A forgotten deposit is answered as an unknown one, in
+	// D24's words: its status is 404 with code 208 RESOURCE_NOT_FOUND, and so
+	// is a refund of it; its pages are 404, SetDepositStatus returns an error
+	// and the control API answers 208. Deposits and DepositsByInvoice list the
+	// deposits kept.
+	Deposits int
+	// Refunds kept. A forgotten refund's status is 404 with code 208, and
+	// SetRefundStatus no longer finds it; what it took from its deposit
+	// stays taken.
+	Refunds int
+	// IdempotentAnswers are the answers stored under idempotency keys kept;
+	// the sandbox has one login, so it is the limit of that client. A request
+	// repeating a forgotten key is served as a new one, as by a D24 whose
+	// keys expired.
+	IdempotentAnswers int
 }
 
-// WithRefundLimit sets how many refunds the sandbox keeps (DefaultRefundLimit),
-// at least 1: creating one more forgets the oldest, whose status is then 404
-// with code 208 and which SetRefundStatus no longer finds. What a forgotten
-// refund took from its deposit stays taken.
-func WithRefundLimit(n int) Option {
-	return func(c *config) { c.limits.refunds = max(1, n) }
+// WithLimits sets how many deposits, refunds and stored answers the sandbox
+// keeps (Limits): creating one more forgets the oldest.
+func WithLimits(l Limits) Option {
+	return func(c *config) {
+		c.limits.deposits = limitOr(l.Deposits)
+		c.limits.refunds = limitOr(l.Refunds)
+		c.limits.idempotentAnswers = limitOr(l.IdempotentAnswers)
+	}
 }
 
-// WithIdempotencyLimit sets how many answers stored under idempotency keys the
-// sandbox keeps (DefaultIdempotencyLimit), at least 1; the sandbox has one
-// login, so it is the limit of that client. Storing one more forgets the
-// oldest: a request repeating a forgotten key is served as a new one, as by a
-// D24 whose keys expired.
-func WithIdempotencyLimit(n int) Option {
-	return func(c *config) { c.limits.idempotentAnswers = max(1, n) }
+// limitOr is n, or the default when n is not positive.
+func limitOr(n int) int {
+	if n <= 0 {
+		return defaultLimit
+	}
+	return n
 }
 
 // boundedMap is a map that holds at most limit entries: adding one more

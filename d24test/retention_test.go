@@ -27,11 +27,11 @@ func deposit(t *testing.T, srv *d24test.Server, invoice, key string) reply {
 
 func depositID(r reply) int64 { id, _ := r.json["deposit_id"].(float64); return int64(id) }
 
-// Beyond WithDepositLimit the oldest deposit is forgotten, and answers
+// Beyond Limits.Deposits the oldest deposit is forgotten, and answers
 // everywhere as a deposit that never existed: D24's 404 with code 208.
 func TestForgottenDepositIsUnknown(t *testing.T) {
 	t.Parallel()
-	srv := d24test.NewServer(d24test.WithDepositLimit(2))
+	srv := d24test.NewServer(d24test.WithLimits(d24test.Limits{Deposits: 2}))
 	defer srv.Close()
 	first := deposit(t, srv, "inv-1", "")
 	page, _ := first.json["redirect_url"].(string)
@@ -83,12 +83,12 @@ func TestForgottenDepositIsUnknown(t *testing.T) {
 	}
 }
 
-// Beyond WithRefundLimit the oldest refund is forgotten: its status is D24's
+// Beyond Limits.Refunds the oldest refund is forgotten: its status is D24's
 // 404 with code 208 and SetRefundStatus no longer finds it. What it took from
 // its deposit stays taken; a refund cancelled gives its amount back.
 func TestForgottenRefundIsUnknown(t *testing.T) {
 	t.Parallel()
-	srv := d24test.NewServer(d24test.WithRefundLimit(1))
+	srv := d24test.NewServer(d24test.WithLimits(d24test.Limits{Refunds: 1}))
 	defer srv.Close()
 	id, invoice := completedCardDeposit(t, srv) // 505.95
 	refund := func(amount string) reply {
@@ -128,13 +128,13 @@ func TestForgottenRefundIsUnknown(t *testing.T) {
 	}
 }
 
-// Beyond WithIdempotencyLimit the oldest stored answer is forgotten: a request
+// Beyond Limits.IdempotentAnswers the oldest stored answer is forgotten: a request
 // repeating its key is served as a new one (a second deposit), while a key
 // kept is still replayed, or refused with 104.
 func TestForgottenIdempotencyKeyIsServedAsNew(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []d24test.IdempotencyMode{d24test.ReplayIdenticalRequests, d24test.RejectRepeatedKeys} {
-		srv := d24test.NewServer(d24test.WithIdempotencyLimit(2), d24test.WithIdempotencyMode(mode))
+		srv := d24test.NewServer(d24test.WithLimits(d24test.Limits{IdempotentAnswers: 2}), d24test.WithIdempotencyMode(mode))
 		defer srv.Close()
 		first := depositID(deposit(t, srv, "inv-1", "key-1"))
 		deposit(t, srv, "inv-2", "key-2")

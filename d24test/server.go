@@ -118,7 +118,7 @@ func defaultLimits() limits {
 		idleTimeout: DefaultIdleTimeout, writeTimeout: DefaultWriteTimeout, shutdownTimeout: DefaultShutdownTimeout,
 		logEntries: DefaultLogLimit, logBodyBytes: DefaultLogBodyLimit,
 		notifyWorkers: DefaultNotificationWorkers, notifyQueue: DefaultNotificationQueueLimit,
-		deposits: DefaultDepositLimit, refunds: DefaultRefundLimit, idempotentAnswers: DefaultIdempotencyLimit,
+		deposits: defaultLimit, refunds: defaultLimit, idempotentAnswers: defaultLimit,
 	}
 }
 

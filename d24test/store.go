@@ -145,7 +145,7 @@ func (s *store) get(id int64) (Deposit, bool) {
 }
 
 // Deposits returns the deposits the sandbox keeps, oldest first: every one
-// created so far, up to WithDepositLimit, then the newest.
+// created so far, up to Limits.Deposits, then the newest.
 func (s *Server) Deposits() []Deposit {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
@@ -161,7 +161,7 @@ func (s *Server) Deposits() []Deposit {
 func (s *Server) Deposit(id int64) (Deposit, bool) { return s.store.get(id) }
 
 // DepositsByInvoice returns the deposits kept under each invoice_id: a test
-// proves exactly-once by finding no invoice with two (with a WithDepositLimit
+// proves exactly-once by finding no invoice with two (with a Limits.Deposits
 // above the deposits it creates).
 func (s *Server) DepositsByInvoice() map[string][]Deposit {
 	out := map[string][]Deposit{}

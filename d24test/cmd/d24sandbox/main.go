@@ -64,9 +64,9 @@ func main() {
 	logBody := flag.Int("log-body-limit", d24test.DefaultLogBodyLimit, "bytes of a logged request's body kept")
 	workers := flag.Int("notification-workers", d24test.DefaultNotificationWorkers, "notifications sent at once")
 	queue := flag.Int("notification-queue-limit", d24test.DefaultNotificationQueueLimit, "notifications waiting for delivery or a retry at once")
-	deposits := flag.Int("deposit-limit", d24test.DefaultDepositLimit, "deposits kept, the newest; an older one is answered as unknown (404, code 208)")
-	refunds := flag.Int("refund-limit", d24test.DefaultRefundLimit, "refunds kept, the newest; an older one is answered as unknown (404, code 208)")
-	answers := flag.Int("idempotency-limit", d24test.DefaultIdempotencyLimit, "answers kept under idempotency keys, the newest; a request repeating an older key is served as new")
+	deposits := flag.Int("deposit-limit", 10000, "deposits kept, the newest; an older one is answered as unknown (404, code 208)")
+	refunds := flag.Int("refund-limit", 10000, "refunds kept, the newest; an older one is answered as unknown (404, code 208)")
+	answers := flag.Int("idempotency-limit", 10000, "answers kept under idempotency keys, the newest; a request repeating an older key is served as new")
 	flag.Parse()
 	// Listen for signals before anything is served, so none is missed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -87,9 +87,7 @@ func main() {
 		d24test.WithLogBodyLimit(*logBody),
 		d24test.WithNotificationWorkers(*workers),
 		d24test.WithNotificationQueueLimit(*queue),
-		d24test.WithDepositLimit(*deposits),
-		d24test.WithRefundLimit(*refunds),
-		d24test.WithIdempotencyLimit(*answers),
+		d24test.WithLimits(d24test.Limits{Deposits: *deposits, Refunds: *refunds, IdempotentAnswers: *answers}),
 	}
 	if *loopbackHTTP {
 		opts = append(opts, d24test.WithLoopbackHTTPNotifications())
