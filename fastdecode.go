@@ -258,32 +258,15 @@ func compileSliceDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 		default:
 			return false
 		}
-		if d.depth++; d.depth > maxDecoderDepth {
-			return false
-		}
-		d.pos++
 		s := reflect.MakeSlice(t, 0, 0)
-		if d.space() < len(d.data) && d.data[d.pos] == ']' {
-			d.pos++
-		} else {
-			for {
-				s = reflect.Append(s, reflect.Zero(t.Elem()))
-				d.space()
-				if !elem(d, s.Index(s.Len()-1)) {
-					return false
-				}
-				more, ok := d.next(']')
-				if !ok {
-					return false
-				}
-				if !more {
-					break
-				}
-			}
+		ok := d.array(func() bool {
+			s = reflect.Append(s, reflect.Zero(t.Elem()))
+			return elem(d, s.Index(s.Len()-1))
+		})
+		if ok {
+			v.Set(s)
 		}
-		d.depth--
-		v.Set(s)
-		return true
+		return ok
 	}, true
 }
 
@@ -447,32 +430,13 @@ func (d *answerReader) any() (any, bool) {
 		})
 		return m, ok
 	case c == '[':
-		if d.depth++; d.depth > maxDecoderDepth {
-			return nil, false
-		}
-		d.pos++
 		list := []any{}
-		if d.space() < len(d.data) && d.data[d.pos] == ']' {
-			d.pos++
-			d.depth--
-			return list, true
-		}
-		for {
-			d.space()
+		ok := d.array(func() bool {
 			x, ok := d.any()
-			if !ok {
-				return nil, false
-			}
 			list = append(list, x)
-			more, ok := d.next(']')
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				d.depth--
-				return list, true
-			}
-		}
+			return ok
+		})
+		return list, ok
 	case c == '"':
 		return d.str()
 	case c == 't':
@@ -581,35 +545,41 @@ func (d *answerReader) object(member func(key string) bool) bool {
 	}
 }
 
+// array reads an array whose '[' is at pos, calling element for each element
+// once the reader is at it.
+func (d *answerReader) array(element func() bool) bool {
+	if d.depth++; d.depth > maxDecoderDepth {
+		return false
+	}
+	d.pos++
+	if d.space() < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for {
+		d.space()
+		if !element() {
+			return false
+		}
+		more, ok := d.next(']')
+		if !ok {
+			return false
+		}
+		if !more {
+			d.depth--
+			return true
+		}
+	}
+}
+
 // skip reads any JSON value, checking its syntax.
 func (d *answerReader) skip() bool {
 	switch c := d.peek(); {
 	case c == '{':
 		return d.object(func(string) bool { return d.skip() })
 	case c == '[':
-		if d.depth++; d.depth > maxDecoderDepth {
-			return false
-		}
-		d.pos++
-		if d.space() < len(d.data) && d.data[d.pos] == ']' {
-			d.pos++
-			d.depth--
-			return true
-		}
-		for {
-			d.space()
-			if !d.skip() {
-				return false
-			}
-			more, ok := d.next(']')
-			if !ok {
-				return false
-			}
-			if !more {
-				d.depth--
-				return true
-			}
-		}
+		return d.array(d.skip)
 	case c == '"':
 		_, ok := d.rawString()
 		return ok
