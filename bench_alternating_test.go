@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // BenchmarkAlternating measures the same ratio as tls/full-noop over tls/bare,
-// and memory/full-noop over memory/bare (and, for metrics, full-metrics over
-// full-noop), but alternates the two in batches of
+// and memory/full-noop over memory/bare (with the global meter provider too:
+// *-unset; for metrics, full-metrics over full-noop; and the whole client
+// over otelhttp alone), but alternates the two in batches of
 // 32 calls inside one benchmark, so that the machine's slow and fast spells
 // (seconds long on a shared two-core VM) fall on both alike. It reports the
 // median batch of each and their ratio. See BENCHMARKS.md.
@@ -24,6 +26,23 @@ func BenchmarkAlternating(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		alternate(b, "bare", viaGenerated("https://cc-api.example", memoryTransport{}),
 			"full", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()))
+	})
+	// The same with the metrics on as a client has them by default: the
+	// global meter provider, no SDK installed behind it.
+	b.Run("tls-unset", func(b *testing.B) {
+		bare, full := newBenchServer(b), newBenchServer(b)
+		alternate(b, "bare", viaGenerated(bare.URL, bare.bareTransport()),
+			"full", viaClient(full.URL, full.clientTransport(), noop.NewTracerProvider(), nil))
+	})
+	b.Run("memory-unset", func(b *testing.B) {
+		alternate(b, "bare", viaGenerated("https://cc-api.example", memoryTransport{}),
+			"full", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider(), nil))
+	})
+	// The whole client against otelhttp alone around a bare transport.
+	b.Run("tls-otelhttp", func(b *testing.B) {
+		otel, full := newBenchServer(b), newBenchServer(b)
+		alternate(b, "otelhttp", viaGenerated(otel.URL, otelhttp.NewTransport(otel.bareTransport())),
+			"full", viaClient(full.URL, full.clientTransport(), noop.NewTracerProvider()))
 	})
 	// The cost of metrics: the whole client without them (a noop
 	// MeterProvider) and with the SDK recording them.
