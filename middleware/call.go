@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -101,8 +103,9 @@ func (s *callState) Value(key any) any {
 // them), as context.WithValue's does.
 func (s *callState) String() string { return "middleware.StartCall(" + s.operation + ")" }
 
-// GoString is String, for %#v.
-func (s *callState) GoString() string { return s.String() }
+// Format prints String whatever the verb (%d, %x, %+v and %#v included),
+// so that no verb prints the state's fields.
+func (s *callState) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
 
 // StartCall begins one logical call made with the returned context: it names
 // the call's operation (the call span takes it as its name, an AttemptEvent

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -154,7 +155,6 @@ type attemptCtx struct {
 	done     atomic.Value
 	mu       sync.Mutex
 	cancel   context.CancelCauseFunc
-	expired  bool // the bound passed
 	released bool // the attempt is over
 	body     boundBody
 }
@@ -205,20 +205,19 @@ func (a *attemptCtx) make() context.Context {
 	return done
 }
 
-// Err is DeadlineExceeded once the bound has passed, Canceled once the
-// attempt is over and its channel closed, else the call context's.
+// Err is DeadlineExceeded once the bound has ended the attempt, the error
+// of whatever ended it first otherwise (Canceled once the attempt is over),
+// and never changes once set: it is read off the context Done made, which
+// is ended once.
 func (a *attemptCtx) Err() error {
-	a.mu.Lock()
-	expired, over := a.expired, a.released && a.made() != nil
-	a.mu.Unlock()
-	err := a.parent.Err()
-	switch {
-	case expired:
-		return context.DeadlineExceeded
-	case over && err == nil:
-		return context.Canceled
+	if done := a.made(); done != nil {
+		err := done.Err()
+		if err != nil && context.Cause(done) == a.cause {
+			return context.DeadlineExceeded
+		}
+		return err
 	}
-	return err
+	return a.parent.Err()
 }
 
 // Value answers for the call's state, and otherwise as the context Done made
@@ -238,10 +237,15 @@ func (a *attemptCtx) Value(key any) any {
 
 func (a *attemptCtx) String() string { return "middleware.attemptContext" }
 
+// Format prints String whatever the verb: the attempt's state holds the
+// call's, sensitive values included.
+func (a *attemptCtx) Format(f fmt.State, _ rune) { io.WriteString(f, a.String()) }
+
+// hasExpired reports whether the bound ended the attempt (and not the call's
+// context, or the attempt's end, before it).
 func (a *attemptCtx) hasExpired() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.expired
+	done := a.made()
+	return done != nil && done.Err() != nil && context.Cause(done) == a.cause
 }
 
 // expire ends the attempt at its bound (called by deadlines, with its lock).
@@ -250,9 +254,8 @@ func (a *attemptCtx) hasExpired() bool {
 func (a *attemptCtx) expire() {
 	a.mu.Lock()
 	if !a.released {
-		a.expired = true
 		a.make()
-		a.cancel(a.cause)
+		a.cancel(a.cause) // a no-op if the call's context ended it first
 	}
 	a.mu.Unlock()
 }

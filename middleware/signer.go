@@ -152,7 +152,7 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sentAt := s.now()
 	resp, err := s.next.RoundTrip(signed)
-	if err != nil || resp.StatusCode != http.StatusBadRequest {
+	if err != nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 		return resp, err
 	}
 	serverDate, err := http.ParseTime(resp.Header.Get("Date"))
@@ -179,7 +179,13 @@ func (s *Signer) RoundTrip(req *http.Request) (*http.Response, error) {
 // Only a request without GetBody is read into memory, once (replay keeps those
 // bytes for a repeat).
 func (s *Signer) sign(req *http.Request, getBody func() (io.ReadCloser, error), replay []byte, repeat bool) (*http.Request, []byte, error) {
-	body, hasBytes := reqbody.Of(req)
+	var body []byte
+	var hasBytes bool
+	if !repeat {
+		// A repeat's body may still be read by the transport that sent it
+		// first: only a first send asks it for its bytes.
+		body, hasBytes = reqbody.Of(req)
+	}
 	out := forHeaders(req, 4)
 	sg := s.macs.Get().(*signing)
 	defer s.macs.Put(sg)
@@ -196,7 +202,7 @@ func (s *Signer) sign(req *http.Request, getBody func() (io.ReadCloser, error), 
 		out.Body = io.NopCloser(bytes.NewReader(replay))
 	case req.Body == nil || req.Body == http.NoBody:
 		// A body-less GET signs the empty string.
-	case !repeat && hasBytes:
+	case hasBytes:
 		// The body says its bytes (the d24 client's do): no second reader.
 		mac.Write(body)
 	case getBody != nil:
