@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/d24go/d24"
+	"github.com/d24go/d24/middleware"
 	"github.com/d24go/d24/types"
 )
 
@@ -19,8 +20,15 @@ import (
 // same panic is there at 0c62145; fb962a0's test only covers a bare Retry.
 func TestReviewTransportAnsweringNeitherResponseNorError(t *testing.T) {
 	neither := roundTrip(func(*http.Request) (*http.Response, error) { return nil, nil })
-	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s"}, d24.WithTransport(neither),
+	c, err := d24.New(d24.Config{Login: "l", SecretKey: "s", ReadOnlyKey: "ro"}, d24.WithTransport(neither),
 		d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With the attempt spans recording too (AttemptTracing reads the answer).
+	tp, _ := sdkProvider()
+	traced, err := d24.New(d24.Config{Login: "l", SecretKey: "s", ReadOnlyKey: "ro"}, d24.WithTransport(neither),
+		d24.WithRetryPolicy(d24.RetryPolicy{MaxAttempts: 1}), d24.WithTracing(middleware.WithTracerProvider(tp)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +36,11 @@ func TestReviewTransportAnsweringNeitherResponseNorError(t *testing.T) {
 		"GetDeposit": func() error { _, err := c.GetDeposit(context.Background(), 1); return err },
 		"CreateDeposit": func() error {
 			_, err := c.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "neither-1", Amount: types.MustParseAmount("1"), Country: "BR"})
+			return err
+		},
+		"traced Banks": func() error { _, err := traced.Banks(context.Background(), "BR"); return err },
+		"traced CreateDeposit": func() error {
+			_, err := traced.CreateDeposit(context.Background(), d24.DepositRequest{InvoiceID: "neither-2", Amount: types.MustParseAmount("1"), Country: "BR"})
 			return err
 		},
 	} {

@@ -3,6 +3,7 @@ package middleware
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -36,6 +37,12 @@ type Scrubber struct {
 	spread  []*regexp.Regexp // the long numbers, with anything but digits between their digits
 	texts   []string         // other values (keys), with their escaped forms: matched anywhere
 	public  []string         // numbers the records show anyway (a status code): see WithPublic
+}
+
+// Format prints a Scrubber without the values it removes, whatever the verb:
+// a Scrubber holds a call's card data and keys.
+func (s Scrubber) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "middleware.Scrubber{%d values}", len(s.numbers)+len(s.texts))
 }
 
 // minSensitiveLen is the shortest value a Scrubber removes: a shorter one

@@ -253,6 +253,8 @@ func (t *tracing) recordOutcome(ctx context.Context, span trace.Span, resp *http
 		kind := errorType(err)
 		span.SetAttributes(semconv.ErrorTypeKey.String(kind))
 		span.SetStatus(codes.Error, kind)
+	case resp == nil:
+		// Neither an answer nor an error: the layer above says so.
 	case resp.StatusCode >= 400:
 		e, _ := peekAPIError(resp, t.api)
 		t.recordAnswer(ctx, span, resp.StatusCode, e, "")
