@@ -3,7 +3,6 @@ package middleware
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -32,17 +31,34 @@ const Redacted = "REDACTED"
 // Scrubber removes from text the sensitive values it was given and anything
 // that looks like card data. The zero value knows no values and still removes
 // what looks like card data. A Scrubber is immutable and safe to share.
-type Scrubber struct {
+//
+// The values sit in a closure, which no fmt verb (nor slog's text handler,
+// which prints with fmt) prints, as the Signer keeps its key: a Scrubber
+// holds a call's card data and keys.
+type Scrubber struct{ values func() *scrubValues }
+
+// scrubValues are a Scrubber's values.
+type scrubValues struct {
 	numbers []string         // digit-only values (a card number, a CVV): matched as whole digit runs
 	spread  []*regexp.Regexp // the long numbers, with anything but digits between their digits
 	texts   []string         // other values (keys), with their escaped forms: matched anywhere
 	public  []string         // numbers the records show anyway (a status code): see WithPublic
 }
 
-// Format prints a Scrubber without the values it removes, whatever the verb:
-// a Scrubber holds a call's card data and keys.
-func (s Scrubber) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "middleware.Scrubber{%d values}", len(s.numbers)+len(s.texts))
+// noValues are the zero Scrubber's.
+var noValues scrubValues
+
+// v returns s's values.
+func (s Scrubber) v() *scrubValues {
+	if s.values == nil {
+		return &noValues
+	}
+	return s.values()
+}
+
+// scrubberOf returns the Scrubber of values.
+func scrubberOf(values *scrubValues) Scrubber {
+	return Scrubber{values: func() *scrubValues { return values }}
 }
 
 // minSensitiveLen is the shortest value a Scrubber removes: a shorter one
@@ -55,7 +71,8 @@ func NewScrubber(values ...string) Scrubber { return Scrubber{}.With(values...) 
 
 // With returns a Scrubber that also removes values.
 func (s Scrubber) With(values ...string) Scrubber {
-	out := Scrubber{numbers: s.numbers, spread: s.spread, texts: s.texts, public: s.public}
+	in := s.v()
+	out := *in
 	cloned := false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -63,9 +80,9 @@ func (s Scrubber) With(values ...string) Scrubber {
 			continue
 		}
 		if !cloned {
-			out.numbers = append([]string(nil), s.numbers...)
-			out.spread = append([]*regexp.Regexp(nil), s.spread...)
-			out.texts = append([]string(nil), s.texts...)
+			out.numbers = append([]string(nil), in.numbers...)
+			out.spread = append([]*regexp.Regexp(nil), in.spread...)
+			out.texts = append([]string(nil), in.texts...)
 			cloned = true
 		}
 		// A number is read in any digits: the server may echo it in ASCII's.
@@ -82,7 +99,7 @@ func (s Scrubber) With(values ...string) Scrubber {
 		}
 		out.texts = append(out.texts, escapedForms(v)...)
 	}
-	return out
+	return scrubberOf(&out)
 }
 
 // WithPublic returns a Scrubber that knows numbers the records show anyway,
@@ -90,8 +107,9 @@ func (s Scrubber) With(values ...string) Scrubber {
 // is removed only where the text quotes it, since blanking a bare 400 next to
 // "status 400" would tell the CVV.
 func (s Scrubber) WithPublic(numbers ...string) Scrubber {
-	s.public = append(append([]string(nil), s.public...), numbers...)
-	return s
+	out := *s.v()
+	out.public = append(append([]string(nil), out.public...), numbers...)
+	return scrubberOf(&out)
 }
 
 // spreadPattern matches digits with up to 6 characters that are not digits,
@@ -138,7 +156,7 @@ func contains(list []string, v string) bool {
 // removes something from a text written with other digits than ASCII's, the
 // digits it leaves are written as ASCII digits.
 func (s Scrubber) Text(t string) string {
-	for _, v := range s.texts {
+	for _, v := range s.v().texts {
 		t = strings.ReplaceAll(t, v, Redacted)
 	}
 	read := asciiDigits(t)
@@ -219,7 +237,7 @@ func digitValue(r rune) (byte, bool) {
 // spreadOut removes the known card numbers split in ways digit runs do not
 // join.
 func (s Scrubber) spreadOut(t string) string {
-	for _, re := range s.spread {
+	for _, re := range s.v().spread {
 		t = re.ReplaceAllString(t, Redacted)
 	}
 	return t
@@ -249,10 +267,10 @@ func (s Scrubber) URL(u *url.URL) string {
 
 // byValue removes the Scrubber's values from t, and nothing else.
 func (s Scrubber) byValue(t string) string {
-	for _, v := range s.texts {
+	for _, v := range s.v().texts {
 		t = strings.ReplaceAll(t, v, Redacted)
 	}
-	if len(s.numbers) == 0 {
+	if len(s.v().numbers) == 0 {
 		return t
 	}
 	read := asciiDigits(t)
@@ -272,7 +290,7 @@ func (s Scrubber) Token(t string) string {
 			continue
 		}
 		end := runEnd(t, i)
-		if contains(s.numbers, onlyDigits(t[i:end])) {
+		if contains(s.v().numbers, onlyDigits(t[i:end])) {
 			return ""
 		}
 		i = end
@@ -444,11 +462,11 @@ func (s Scrubber) sensitiveRun(t string, start, end int, onlyKnown bool) bool {
 	if n >= cardishDigits && !onlyKnown {
 		return true
 	}
-	if len(s.numbers) == 0 {
+	if len(s.v().numbers) == 0 {
 		return false
 	}
 	digits := onlyDigits(run)
-	for _, v := range s.numbers {
+	for _, v := range s.v().numbers {
 		if len(v) >= shortNumber && (strings.Contains(digits, v) || len(digits) >= pieceDigits && strings.Contains(v, digits)) {
 			return true
 		}
@@ -460,8 +478,8 @@ func (s Scrubber) sensitiveRun(t string, start, end int, onlyKnown bool) bool {
 // numbers where it stands alone or is quoted, and is not a public number.
 func (s Scrubber) shortNumberAt(t string, start, end int) bool {
 	digits := onlyDigits(t[start:end])
-	for _, v := range s.numbers {
-		if len(v) < shortNumber && digits == v && (quoted(t, start, end) || standalone(t, start, end) && !contains(s.public, v)) {
+	for _, v := range s.v().numbers {
+		if len(v) < shortNumber && digits == v && (quoted(t, start, end) || standalone(t, start, end) && !contains(s.v().public, v)) {
 			return true
 		}
 	}
