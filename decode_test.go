@@ -96,6 +96,9 @@ func answerSeeds(t testing.TB) [][]byte {
 		`[{"code":"VI","name":"Visa"},null,{}]`, `[{"iso":"SP","ISO":"x"}]`, `{"deposit_id":1,"unknown":{"deep":[[[[]]]]}}`,
 		`{"deposit_id":1,"Unknown_Key":1,"ünicode":2}`, `{"deposit_id":1,"payment_info":{"amount":1.50,"currency":"BRL"}}`,
 		`{"deposit_id":true}`, `{"user_id":5}`, `{"payment_info":[]}`, `{"deposit_id":1,"user_id":null}`,
+		// Member names with escapes: a field's, a metadata key's, one in another case.
+		`{"deposit\u005fid":7,"user\u005Fid":"u"}`, `{"deposit_id":1,"payment_info":{"metadata":{"k\u00e9y":{"\u0061":1}}}}`,
+		`{"Deposit\u005FID":3}`, `{"deposit_id\u0000":3}`,
 	} {
 		out = append(out, []byte(s))
 	}

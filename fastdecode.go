@@ -158,7 +158,7 @@ func rememberingString() decodeFunc {
 		}
 		lit := d.data[start+1 : d.pos-1]
 		if !plain {
-			v.SetString(unquoteJSON(lit))
+			v.SetString(string(unquoteJSON(lit)))
 			return true
 		}
 		if p := last.Load(); p != nil && *p == string(lit) {
@@ -289,12 +289,13 @@ func compileMapDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
 		}
-		return d.object(func(key string) bool {
+		return d.object(func(name []byte) bool {
+			key := reflect.ValueOf(string(name)).Convert(t.Key())
 			value := reflect.New(t.Elem()).Elem()
 			if !elem(d, value) {
 				return false
 			}
-			v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), value)
+			v.SetMapIndex(key, value)
 			return true
 		})
 	}, true
@@ -354,10 +355,10 @@ func compileStructDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 			return false
 		}
 		var seen uint64
-		return d.object(func(key string) bool {
+		return d.object(func(key []byte) bool {
 			for i := range fields {
 				f := &fields[i]
-				if f.name == key {
+				if f.name == string(key) {
 					if seen&(1<<i) != 0 {
 						return false // a name given twice
 					}
@@ -386,7 +387,7 @@ func fieldTag(tag string) (name string, quoted bool) {
 	return name, strings.Contains(","+opts+",", ",string,")
 }
 
-func equalFoldASCII(a, b string) bool {
+func equalFoldASCII[B string | []byte](a string, b B) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -423,7 +424,8 @@ func (d *answerReader) any() (any, bool) {
 	switch c := d.peek(); {
 	case c == '{':
 		m := map[string]any{}
-		ok := d.object(func(key string) bool {
+		ok := d.object(func(name []byte) bool {
+			key := string(name)
 			x, ok := d.any()
 			m[key] = x
 			return ok
@@ -510,8 +512,9 @@ func (d *answerReader) next(closing byte) (more, ok bool) {
 }
 
 // object reads an object whose '{' is at pos, calling member for each member
-// with its name once the reader is at its value.
-func (d *answerReader) object(member func(key string) bool) bool {
+// with its name once the reader is at its value. The name's bytes are valid
+// until member reads on: a member that keeps it makes a string of it first.
+func (d *answerReader) object(member func(key []byte) bool) bool {
 	if d.depth++; d.depth > maxDecoderDepth {
 		return false
 	}
@@ -525,7 +528,7 @@ func (d *answerReader) object(member func(key string) bool) bool {
 		if d.space() >= len(d.data) || d.data[d.pos] != '"' {
 			return false
 		}
-		key, ok := d.str()
+		key, ok := d.name()
 		if !ok || d.space() >= len(d.data) || d.data[d.pos] != ':' {
 			return false
 		}
@@ -577,7 +580,7 @@ func (d *answerReader) array(element func() bool) bool {
 func (d *answerReader) skip() bool {
 	switch c := d.peek(); {
 	case c == '{':
-		return d.object(func(string) bool { return d.skip() })
+		return d.object(func([]byte) bool { return d.skip() })
 	case c == '[':
 		return d.array(d.skip)
 	case c == '"':
@@ -649,12 +652,28 @@ func (d *answerReader) str() (string, bool) {
 	if plain {
 		return string(lit), true
 	}
+	return string(unquoteJSON(lit)), true
+}
+
+// name reads a member's name: the answer's own bytes when it has no escape,
+// so that a struct's field is found without making a string of its name.
+// The bytes are the answer's: valid until the next read.
+func (d *answerReader) name() ([]byte, bool) {
+	start := d.pos
+	plain, ok := d.rawString()
+	if !ok {
+		return nil, false
+	}
+	lit := d.data[start+1 : d.pos-1]
+	if plain {
+		return lit, true
+	}
 	return unquoteJSON(lit), true
 }
 
 // unquoteJSON unquotes the inside of a string literal whose escapes are
 // known good, as encoding/json's unquoteBytes does.
-func unquoteJSON(s []byte) string {
+func unquoteJSON(s []byte) []byte {
 	b := make([]byte, 0, len(s)+utf8.UTFMax)
 	for r := 0; r < len(s); {
 		switch c := s[r]; {
@@ -699,7 +718,7 @@ func unquoteJSON(s []byte) string {
 			r += size
 		}
 	}
-	return string(b)
+	return b
 }
 
 func hex4(h []byte) rune {
