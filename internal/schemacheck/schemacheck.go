@@ -123,7 +123,7 @@ func (o *Operation) prepareFast(formats map[string]openapi3.StringFormatValidato
 			}
 		}
 		fast.seal()
-		o.fast = fast
+		o.fast = pack(fast)
 	}
 	o.fastParam = []fastParam{}
 	for _, p := range o.params {
