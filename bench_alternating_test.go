@@ -13,10 +13,11 @@ import (
 // BenchmarkAlternating measures the same ratio as tls/full-noop over tls/bare,
 // and memory/full-noop over memory/bare (with the global meter provider too:
 // *-unset; for metrics, full-metrics over full-noop; and the whole client
-// over otelhttp alone), but alternates the two in batches of
-// 32 calls inside one benchmark, so that the machine's slow and fast spells
-// (seconds long on a shared two-core VM) fall on both alike. It reports the
-// median batch of each and their ratio. See BENCHMARKS.md.
+// over otelhttp alone), but alternates the two in batches of 32 calls inside
+// one benchmark, so that the machine's slow and fast spells (seconds long on
+// a shared two-core VM) fall on both alike. It reports the median batch of
+// each and their ratio; memory-cold alternates single calls, each with cold
+// caches, and reports means. See BENCHMARKS.md.
 func BenchmarkAlternating(b *testing.B) {
 	b.Run("tls", func(b *testing.B) {
 		bare, full := newBenchServer(b), newBenchServer(b)
@@ -55,6 +56,41 @@ func BenchmarkAlternating(b *testing.B) {
 		alternate(b, "noop", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()),
 			"metrics", viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider(), sdkMeterProvider()))
 	})
+	// In memory with the CPU's caches emptied before every call, as the
+	// network waits and TLS between two calls empty them: what each side's
+	// code and data cost when they come from memory.
+	b.Run("memory-cold", func(b *testing.B) {
+		alternateCold(b, viaGenerated("https://cc-api.example", memoryTransport{}),
+			viaClient("https://cc-api.example", memoryTransport{}, noop.NewTracerProvider()))
+	})
+}
+
+// alternateCold runs bare and full in turns, one call each, writing over
+// 16 MiB before each call (untimed) so that it starts with cold caches, and
+// reports each one's mean and their ratio.
+func alternateCold(b *testing.B, bare, full func(context.Context) error) {
+	junk := make([]byte, 16<<20)
+	evict := func() {
+		for i := 0; i < len(junk); i += 64 {
+			junk[i]++
+		}
+	}
+	ctx := context.Background()
+	var spent [2]time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for side, call := range [2]func(context.Context) error{bare, full} {
+			evict()
+			start := time.Now()
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
+			}
+			spent[side] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "bare-ns/call")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "full-ns/call")
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "full/bare")
 }
 
 // alternate runs bare and full in turns, reporting each one's median batch
