@@ -129,6 +129,20 @@ func (d *answerReader) null(v reflect.Value) bool {
 	return true
 }
 
+// opens reads the start of a value that must open with open ('[' or '{'):
+// done when the value was null (v is set as encoding/json sets it, and ok
+// says whether null was read) or is anything else (ok false); otherwise the
+// caller reads the value, from open.
+func (d *answerReader) opens(v reflect.Value, open byte) (done, ok bool) {
+	switch d.peek() {
+	case 'n':
+		return true, d.null(v)
+	case open:
+		return false, true
+	}
+	return true, false
+}
+
 func decodeString(d *answerReader, v reflect.Value) bool {
 	if d.peek() == 'n' {
 		return d.null(v)
@@ -251,12 +265,8 @@ func compileSliceDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 		return nil, false
 	}
 	return func(d *answerReader, v reflect.Value) bool {
-		switch d.peek() {
-		case 'n':
-			return d.null(v)
-		case '[':
-		default:
-			return false
+		if done, ok := d.opens(v, '['); done {
+			return ok
 		}
 		s := reflect.MakeSlice(t, 0, 0)
 		ok := d.array(func() bool {
@@ -279,12 +289,8 @@ func compileMapDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 		return nil, false
 	}
 	return func(d *answerReader, v reflect.Value) bool {
-		switch d.peek() {
-		case 'n':
-			return d.null(v)
-		case '{':
-		default:
-			return false
+		if done, ok := d.opens(v, '{'); done {
+			return ok
 		}
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
@@ -347,12 +353,8 @@ func compileStructDecoder(t reflect.Type, depth int) (decodeFunc, bool) {
 		return nil, false
 	}
 	return func(d *answerReader, v reflect.Value) bool {
-		switch d.peek() {
-		case 'n':
-			return d.null(v)
-		case '{':
-		default:
-			return false
+		if done, ok := d.opens(v, '{'); done {
+			return ok
 		}
 		var seen uint64
 		return d.object(func(key []byte) bool {

@@ -29,6 +29,29 @@ func (h *ctxCapture) Handle(ctx context.Context, _ slog.Record) error {
 func (h *ctxCapture) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *ctxCapture) WithGroup(string) slog.Handler      { return h }
 
+// loggedContexts makes a card deposit (CVV 7391) with a client that logs to
+// a ctxCapture, and returns the sandbox and the contexts the logger was
+// handed.
+func loggedContexts(t *testing.T, invoice string) (*d24test.Server, []context.Context) {
+	t.Helper()
+	srv := d24test.NewServer()
+	t.Cleanup(srv.Close)
+	h := &ctxCapture{}
+	c := newClient(t, srv, d24.WithLogger(slog.New(h)))
+	t.Cleanup(c.CloseIdleConnections)
+	req := cardDeposit(invoice, canaryCard)
+	req.CreditCard.Cvv = "7391"
+	if _, err := c.CreateCardDeposit(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.ctxs) == 0 {
+		t.Fatal("the logger was handed no context")
+	}
+	return srv, h.ctxs
+}
+
 // REVIEW: the call's state is itself the context the client hands to the
 // logger (and to span processors, observers and metrics). It guards %v, %s
 // and %#v with String/GoString, but every other fmt verb (%d, %o, %t, %e...)
@@ -39,22 +62,8 @@ func (h *ctxCapture) WithGroup(string) slog.Handler      { return h }
 // same verbs leaked through the valueCtx holding the state, so this is not
 // new, but aa158b6's String/GoString only closed %v/%s/%#v.)
 func TestReviewCallContextFormatsWithoutSecrets(t *testing.T) {
-	srv := d24test.NewServer()
-	defer srv.Close()
-	h := &ctxCapture{}
-	c := newClient(t, srv, d24.WithLogger(slog.New(h)))
-	defer c.CloseIdleConnections()
-	req := cardDeposit("fmt-1", canaryCard)
-	req.CreditCard.Cvv = "7391"
-	if _, err := c.CreateCardDeposit(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.ctxs) == 0 {
-		t.Fatal("the logger was handed no context")
-	}
-	for _, ctx := range h.ctxs {
+	srv, ctxs := loggedContexts(t, "fmt-1")
+	for _, ctx := range ctxs {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%o", "%t"} {
 			out := fmt.Sprintf(verb, ctx)
 			for name, secret := range map[string]string{"secret key": srv.SecretKey, "card number": canaryCard, "CVV": "7391"} {

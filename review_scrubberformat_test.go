@@ -1,14 +1,10 @@
 package d24_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
-	"github.com/d24go/d24"
-	"github.com/d24go/d24/d24test"
 	"github.com/d24go/d24/middleware"
 )
 
@@ -21,22 +17,8 @@ import (
 // their key, and the call's context now does too (Format), but the Scrubber
 // made from that context does not.
 func TestReviewScrubberFormatsWithoutSecrets(t *testing.T) {
-	srv := d24test.NewServer()
-	defer srv.Close()
-	h := &ctxCapture{}
-	c := newClient(t, srv, d24.WithLogger(slog.New(h)))
-	defer c.CloseIdleConnections()
-	req := cardDeposit("fmt-2", canaryCard)
-	req.CreditCard.Cvv = "7391"
-	if _, err := c.CreateCardDeposit(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.ctxs) == 0 {
-		t.Fatal("the logger was handed no context")
-	}
-	scrub := middleware.ScrubberFrom(h.ctxs[0])
+	srv, ctxs := loggedContexts(t, "fmt-2")
+	scrub := middleware.ScrubberFrom(ctxs[0])
 	if got := scrub.Text("key " + srv.SecretKey); strings.Contains(got, srv.SecretKey) {
 		t.Fatalf("not the call's Scrubber: %q", got)
 	}
