@@ -332,7 +332,7 @@ type sensitiveValues [3]string
 // http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	status := 0
-	if c.logger != nil || c.metrics != nil {
+	if c.logger != nil || c.metrics.enabled(ctx) {
 		start := time.Now()
 		defer func() {
 			took := time.Since(start)

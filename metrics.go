@@ -97,6 +97,12 @@ func callAttributes(k callKey) attribute.Set {
 	return attribute.NewSet(attrOperation.String(k.operation), attrOutcome.String(k.outcome))
 }
 
+// enabled reports whether a call's measurements are recorded for ctx (not
+// with no SDK behind the global provider). It is nil-safe.
+func (m *callMetrics) enabled(ctx context.Context) bool {
+	return m != nil && (m.calls.Enabled(ctx) || m.duration.Enabled(ctx))
+}
+
 // record records a call of operation that decoded its answer into out, or
 // ended with err, after took. It is nil-safe.
 func (m *callMetrics) record(ctx context.Context, operation string, out any, err error, took time.Duration) {

@@ -186,6 +186,9 @@ func newChain(c chainConfig) (http.RoundTripper, error) {
 	if metrics != nil {
 		retry.observe = append(retry.observe, metrics.observe)
 		retry.retried = metrics.retry
+		if len(c.observers) == 0 {
+			retry.watching = metrics.enabled
+		}
 	}
 	retry.observe = append(retry.observe, c.observers...)
 	rt = NewIdempotency(retry, c.keyFunc, WithAPI(api))

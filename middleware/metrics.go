@@ -81,6 +81,12 @@ func newAttemptMetrics(opts []MetricsOption) (*attemptMetrics, error) {
 	return m, nil
 }
 
+// enabled reports whether any of the chain's instruments records for ctx
+// (none does with no SDK behind the global provider).
+func (m *attemptMetrics) enabled(ctx context.Context) bool {
+	return m.duration.Enabled(ctx) || m.retries.Enabled(ctx) || m.refusals.Enabled(ctx)
+}
+
 // observe records an attempt. When no instrument is enabled (no SDK behind
 // the global provider) it does nothing more than ask.
 func (m *attemptMetrics) observe(ctx context.Context, e AttemptEvent) {

@@ -123,6 +123,10 @@ type Retry struct {
 	// each retry when it begins, with the event of the attempt it repeats.
 	observe observers
 	retried AttemptObserver
+	// watching, when set, says whether observe records anything for ctx:
+	// when it does not (the chain's metrics only, and no SDK behind the
+	// global provider), no event is made.
+	watching func(ctx context.Context) bool
 	// api names the idempotency header that makes a request safe to repeat,
 	// and reads the error bodies that prove a refusal.
 	api    API
@@ -364,8 +368,9 @@ func (r *Retry) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt 
 // checkRetry judges each attempt's outcome, for a request not safe to repeat,
 // and applies the payments-safe policy described on RetryPolicy.
 func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	observing := r.observe != nil && (r.watching == nil || r.watching(ctx))
 	var end time.Duration
-	if r.observe != nil {
+	if observing {
 		end = monotonicNow()
 	}
 	state, _ := ctx.Value(callStateKey{}).(*callState)
@@ -384,7 +389,7 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 			state.wait = r.backoff(state.attempt, resp)
 		}
 	}
-	if r.observe != nil && !state.probe.skipped.Load() {
+	if observing && !state.probe.skipped.Load() {
 		e := attemptEvent(ctx, state, resp, err, end)
 		e.Retry, e.BudgetRefused = scheduled, refused
 		if scheduled {
