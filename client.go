@@ -332,9 +332,14 @@ type sensitiveValues [3]string
 // http.Client would only add copies.
 func (c *Client) call(ctx context.Context, cl call, out any) (err error) {
 	status := 0
-	if c.logger != nil || c.metrics.enabled(ctx) {
+	if c.logger != nil || c.metrics != nil {
+		// The clock is read whether or not an instrument records now: an
+		// SDK installed while the call runs records it when it ends.
 		start := time.Now()
 		defer func() {
+			if c.logger == nil && !c.metrics.enabled(ctx) {
+				return
+			}
 			took := time.Since(start)
 			c.metrics.record(ctx, cl.op, out, err, took)
 			if c.logger != nil {

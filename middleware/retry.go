@@ -389,7 +389,12 @@ func (r *Retry) checkRetry(ctx context.Context, resp *http.Response, err error) 
 			state.wait = r.backoff(state.attempt, resp)
 		}
 	}
-	if observing && !state.probe.skipped.Load() {
+	// A scheduled retry makes its event even when no instrument records
+	// now: an SDK installed during the wait counts the retry when it begins.
+	if (observing || scheduled && r.retried != nil) && !state.probe.skipped.Load() {
+		if !observing {
+			end = monotonicNow()
+		}
 		e := attemptEvent(ctx, state, resp, err, end)
 		e.Retry, e.BudgetRefused = scheduled, refused
 		if scheduled {
